@@ -1,0 +1,24 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Modules follow DESIGN.md: data flows files → System + State → ForceProvider → Integrator → files.
+let package = Package(
+    name: "md",
+    products: [
+        .executable(name: "md", targets: ["md"]),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNetCDF", pkgConfig: "netcdf", providers: [.apt(["libnetcdf-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+
+        .target(name: "MDCore"),
+        .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
+        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO"]),
+        .executableTarget(name: "md", dependencies: ["MDCommand"]),
+
+        .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
+        .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
+        .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
+    ]
+)

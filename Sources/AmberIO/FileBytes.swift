@@ -1,0 +1,33 @@
+import Foundation
+
+/// Whole-file reads and safe writes shared by the text formats.
+enum FileBytes {
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw FileAccessError(file: path, exists ? "cannot be read (permissions?)" : "no such file")
+        }
+        defer { try? handle.close() }
+        do {
+            return [UInt8](try handle.readToEnd() ?? Data())
+        } catch {
+            throw FileAccessError(file: path, "read failed: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes through a temporary file and a rename, so a reader never sees half a file.
+    /// Refuses to replace an existing file unless `overwrite` is set.
+    static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
+        if !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw FileAccessError(file: path, "exists; pass --overwrite to replace it")
+        }
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw FileAccessError(file: path, "cannot be written")
+        }
+        if rename(temporary, path) != 0 {
+            unlink(temporary)
+            throw FileAccessError(file: path, "cannot be written: \(String(cString: strerror(errno)))")
+        }
+    }
+}

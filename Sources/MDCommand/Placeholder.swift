@@ -1,0 +1,1 @@
+public enum MDCommand { public static func main() {} }

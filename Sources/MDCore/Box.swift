@@ -1,0 +1,64 @@
+import Foundation
+
+/// A periodic cell given by its edge lengths (Å) and angles (degrees), as AMBER files store it.
+/// Vectors follow the AMBER/OpenMM reduced convention: a along x, b in the xy plane, c completing a
+/// right-handed cell with a positive z component.
+public struct Box: Equatable, Sendable, CustomStringConvertible {
+    public var lengths: SIMD3<Double>
+    public var angles: SIMD3<Double>
+
+    public init(lengths: SIMD3<Double>, angles: SIMD3<Double> = SIMD3(90, 90, 90)) {
+        self.lengths = lengths
+        self.angles = angles
+    }
+
+    public init(a: Double, b: Double, c: Double, alpha: Double = 90, beta: Double = 90, gamma: Double = 90) {
+        self.init(lengths: SIMD3(a, b, c), angles: SIMD3(alpha, beta, gamma))
+    }
+
+    /// Angles within 1e-6 degrees of 90 count as right angles: files round them.
+    public var isOrthorhombic: Bool {
+        abs(angles.x - 90) < 1e-6 && abs(angles.y - 90) < 1e-6 && abs(angles.z - 90) < 1e-6
+    }
+
+    /// The cell vectors as the rows a, b, c.
+    public var vectors: (a: SIMD3<Double>, b: SIMD3<Double>, c: SIMD3<Double>) {
+        let radians = angles * (Double.pi / 180)
+        let (cosA, cosB, cosG) = (cos(radians.x), cos(radians.y), cos(radians.z))
+        let sinG = sin(radians.z)
+        let a = SIMD3(lengths.x, 0, 0)
+        let b = SIMD3(lengths.y * cosG, lengths.y * sinG, 0)
+        let cx = lengths.z * cosB
+        let cy = lengths.z * (cosA - cosB * cosG) / sinG
+        let cz = (lengths.z * lengths.z - cx * cx - cy * cy).squareRoot()
+        return (a, b, SIMD3(cx, cy, cz))
+    }
+
+    public var volume: Double {
+        let v = vectors
+        return v.a.x * v.b.y * v.c.z
+    }
+
+    /// Whether the lengths are positive and the angles make a real cell (non-zero volume).
+    public var isValid: Bool {
+        guard lengths.min() > 0, angles.min() > 0, angles.max() < 180 else { return false }
+        let r = angles * (Double.pi / 180)
+        let (ca, cb, cg) = (cos(r.x), cos(r.y), cos(r.z))
+        return 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg > 1e-12
+    }
+
+    /// "orthorhombic", "truncated octahedron" or "triclinic".
+    public var shapeName: String {
+        if isOrthorhombic { return "orthorhombic" }
+        let octahedral = acos(-1.0 / 3.0) * 180 / Double.pi
+        if abs(angles.x - octahedral) < 1e-3, abs(angles.y - octahedral) < 1e-3, abs(angles.z - octahedral) < 1e-3 {
+            return "truncated octahedron"
+        }
+        return "triclinic"
+    }
+
+    public var description: String {
+        String(format: "%.4f × %.4f × %.4f Å, %.3f° %.3f° %.3f°",
+               lengths.x, lengths.y, lengths.z, angles.x, angles.y, angles.z) + " (\(shapeName))"
+    }
+}

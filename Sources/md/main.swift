@@ -1,0 +1,2 @@
+import MDCommand
+MDCommand.main()

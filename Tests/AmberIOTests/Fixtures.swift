@@ -1,0 +1,16 @@
+import Foundation
+
+/// Committed test inputs in Tests/Fixtures (made by scripts/make_io_fixtures.py and scripts/make_systems.sh).
+enum Fixtures {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// A fresh empty directory for files a test writes.
+    static func scratchDirectory() -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("md-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}

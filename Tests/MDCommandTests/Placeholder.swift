@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderMDCommandTests: XCTestCase { func testNothing() {} }

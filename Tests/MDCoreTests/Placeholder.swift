@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderMDCoreTests: XCTestCase { func testNothing() {} }
