@@ -12,18 +12,4 @@ enum CFormat {
             }
         }
     }
-
-    static func string(_ format: String, _ args: CVarArg...) -> String {
-        var out: [UInt8] = []
-        withVaList(args) { list in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
-                let n = vsnprintf(buffer.baseAddress!, 256, format, list)
-                let written = Int(min(max(n, 0), 255))
-                buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: written) {
-                    out.append(contentsOf: UnsafeBufferPointer(start: $0, count: written))
-                }
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

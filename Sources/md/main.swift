@@ -1,2 +1,3 @@
 import MDCommand
+
 MDCommand.main()

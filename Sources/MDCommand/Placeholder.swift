@@ -1,1 +1,0 @@
-public enum MDCommand { public static func main() {} }

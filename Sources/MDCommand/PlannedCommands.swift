@@ -1,0 +1,80 @@
+/// Shared option groups, so every subcommand spells them the same way.
+enum CommonOptions {
+    static let forces = OptionSpec("forces", value: "classical|learned[=MODEL]",
+                                   help: "Force provider: the AMBER force field of the prmtop, or a trained network (default model when none is named).")
+    static let coordinates = OptionSpec("coordinates", value: "FILE", help: "Coordinates when SYSTEM is a prmtop (default: the .rst7 beside it with the same stem).")
+    static let json = OptionSpec("json", help: "Print the result as JSON.")
+    static let overwrite = OptionSpec("overwrite", help: "Replace output files that already exist (never done otherwise).")
+    static let quiet = OptionSpec("quiet", help: "No progress line on standard error.")
+    static let systemArgument = PositionalSpec("SYSTEM", help: "A folder holding one .prmtop and one .rst7, or a .prmtop path.")
+}
+
+struct SimulateCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "simulate", summary: "Run molecular dynamics with classical or learned forces.",
+        positionals: [CommonOptions.systemArgument],
+        options: [
+            CommonOptions.forces, CommonOptions.coordinates,
+            OptionSpec("steps", value: "N", help: "Number of time steps."),
+            OptionSpec("timestep", value: "FS", help: "Time step in femtoseconds (default 2)."),
+            OptionSpec("integrator", value: "langevin|verlet", help: "Langevin (BAOAB, default) or velocity Verlet (NVE)."),
+            OptionSpec("temperature", value: "K", help: "Thermostat temperature (default 300)."),
+            OptionSpec("friction", value: "1/PS", help: "Langevin friction (default 1)."),
+            OptionSpec("seed", value: "N", help: "Random seed."),
+            OptionSpec("out", value: "FILE.nc", help: "Trajectory (AMBER NetCDF)."),
+            OptionSpec("interval", value: "N", help: "Steps between trajectory frames."),
+            OptionSpec("save-forces", help: "Store forces in the trajectory (training data)."),
+            OptionSpec("restart-in", value: "FILE", help: "Continue from a restart."),
+            OptionSpec("restart-out", value: "FILE", help: "Write a restart."),
+            OptionSpec("log", value: "FILE.csv", help: "Energy and temperature log."),
+            CommonOptions.overwrite, CommonOptions.quiet,
+        ])
+    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 5) }
+}
+
+struct TrainCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "train", summary: "Learn a force network from reference trajectories that carry forces.",
+        positionals: [PositionalSpec("DATASET", help: "A dataset description listing trajectories and their prmtops.")],
+        options: [
+            OptionSpec("order", value: "0|1|2", help: "Maximum spherical-harmonic order (default 2)."),
+            OptionSpec("out", value: "MODEL.safetensors", help: "Where to write the trained model."),
+            OptionSpec("seed", value: "N", help: "Random seed."),
+            CommonOptions.overwrite, CommonOptions.quiet,
+        ])
+    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 8) }
+}
+
+struct EvaluateCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "evaluate", summary: "The paper's force metrics for a model on held-out data.",
+        positionals: [PositionalSpec("MODEL", help: "A trained model (.safetensors)."),
+                      PositionalSpec("DATA", help: "Trajectories with forces, or a dataset description.")],
+        options: [CommonOptions.json, CommonOptions.quiet])
+    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 8) }
+}
+
+struct CompareCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "compare", summary: "Compare two trajectories (learned against classical).",
+        positionals: [PositionalSpec("A", help: "First trajectory (.nc)."), PositionalSpec("B", help: "Second trajectory (.nc).")],
+        options: [
+            OptionSpec("system", value: "SYSTEM", help: "The system both trajectories simulate."),
+            OptionSpec("report", value: "FILE", help: "Write a report (Markdown or HTML)."),
+            CommonOptions.json, CommonOptions.overwrite,
+        ])
+    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 9) }
+}
+
+struct EnergyCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "energy", summary: "Single-point energy by term and forces for one frame.",
+        positionals: [CommonOptions.systemArgument],
+        options: [
+            CommonOptions.forces, CommonOptions.coordinates,
+            OptionSpec("frame", value: "FILE.nc:INDEX", help: "Take coordinates from a trajectory frame (0-based; negative counts from the end)."),
+            OptionSpec("write-forces", value: "OUT.nc", help: "Write the frame with its forces (AMBER NetCDF)."),
+            CommonOptions.json, CommonOptions.overwrite,
+        ])
+    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 4) }
+}
