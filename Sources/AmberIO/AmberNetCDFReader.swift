@@ -17,6 +17,17 @@ public final class AmberNetCDFReader {
 
     public init(_ path: String) throws {
         self.path = path
+        // Headers are small; 64 kB covers any AMBER file's. The C library trusts a classic header's
+        // counts (a corrupt one can make it allocate for minutes), so md measures the header first.
+        let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 65536)).flatMap { $0 }.map { [UInt8]($0) } ?? []
+        let header = NetCDFClassicHeader(bytes: head)
+        if header == nil && head.count >= 4 && head.starts(with: Array("CDF".utf8)) && (head[3] == 1 || head[3] == 2) {
+            throw FileFormatError(file: path, "has a corrupt or truncated NetCDF header")
+        }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if let header, header.requiredLength > fileSize {
+            throw FileFormatError(file: path, "is truncated: its header promises \(header.recordCount) frames in \(header.requiredLength) bytes, the file has \(fileSize)")
+        }
         file = try NetCDFFile.open(path)
         let conventions = file.textAttribute("Conventions") ?? ""
         let names = conventions.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)

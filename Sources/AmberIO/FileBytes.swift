@@ -1,8 +1,8 @@
 import Foundation
 
 /// Whole-file reads and safe writes shared by the text formats.
-enum FileBytes {
-    static func read(_ path: String) throws -> [UInt8] {
+public enum FileBytes {
+    public static func read(_ path: String) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw FileAccessError(file: path, exists ? "cannot be read (permissions?)" : "no such file")
@@ -17,7 +17,7 @@ enum FileBytes {
 
     /// Writes through a temporary file and a rename, so a reader never sees half a file.
     /// Refuses to replace an existing file unless `overwrite` is set.
-    static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
             throw FileAccessError(file: path, "exists; pass --overwrite to replace it")
         }

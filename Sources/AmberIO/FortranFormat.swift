@@ -38,9 +38,10 @@ public struct FortranFormat: Equatable, Sendable, CustomStringConvertible {
             decimals = d
             chars = chars.dropFirst(decimalDigits.count)
         }
-        guard chars.isEmpty, let width = Int(widthDigits), width > 0 else { return nil }
+        // Bounds keep a corrupt descriptor from sizing buffers; real prmtops use at most 20 × 80.
+        guard chars.isEmpty, let width = Int(widthDigits), width > 0, width <= 1000 else { return nil }
         let perLine = countDigits.isEmpty ? 1 : Int(countDigits) ?? 0
-        guard perLine > 0 else { return nil }
+        guard perLine > 0, perLine <= 1000 else { return nil }
         switch letter {
         case "a", "A": kind = .text
         case "i", "I": kind = .integer

@@ -26,6 +26,7 @@ extension PrmtopFile {
             if bytes.starts(with: [0x43, 0x44, 0x46]) || bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) {
                 throw FileFormatError(file: path, "is a NetCDF file, not a prmtop")
             }
+            guard line < lines.count else { throw FileFormatError(file: path, "has a %VERSION line and no sections") }
             throw fail(line, "expected '%FLAG' to start a prmtop section, found '\(lines.string(line).prefix(40))' (old-style prmtops without %FLAG are not supported)")
         }
         while line < lines.count {

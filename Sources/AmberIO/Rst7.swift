@@ -20,7 +20,7 @@ public enum Rst7 {
         guard lines.count >= 2 else { throw FileFormatError(file: path, "is too short for an AMBER coordinate file (needs a title and an atom-count line)") }
         let title = lines.string(0).trimmingCharacters(in: .whitespaces)
         let header = lines.string(1).split(separator: " ", omittingEmptySubsequences: true)
-        guard let first = header.first, let atomCount = Int(first), atomCount > 0 else {
+        guard let first = header.first, let atomCount = Int(first), atomCount > 0, atomCount < 1_000_000_000 else {
             throw fail(1, "expected the atom count, found '\(lines.string(1).prefix(40))'")
         }
         var time = 0.0
