@@ -6,6 +6,7 @@ let package = Package(
     name: "md",
     products: [
         .executable(name: "md", targets: ["md"]),
+        .executable(name: "md-bench", targets: ["md-bench"]),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -14,11 +15,14 @@ let package = Package(
 
         .target(name: "MDCore"),
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
-        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO"]),
+        .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
+        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF"]),
         .executableTarget(name: "md", dependencies: ["MDCommand"]),
+        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
+        .testTarget(name: "ClassicalFFTests", dependencies: ["ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
     ]
 )

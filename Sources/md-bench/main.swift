@@ -1,0 +1,18 @@
+import AmberIO
+import Foundation
+import MDCore
+
+/// Benchmarks, run in release: `swift run -c release md-bench SUITE`. Figures go to BENCHMARKS.md.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let suites: [String: () throws -> Void] = ["io": IOBenchmark.run]
+
+guard let name = arguments.first, let suite = suites[name] else {
+    FileHandle.standardError.write(Data("usage: md-bench \(suites.keys.sorted().joined(separator: "|"))\n".utf8))
+    exit(2)
+}
+do {
+    try suite()
+} catch {
+    FileHandle.standardError.write(Data("md-bench \(name): \(error)\n".utf8))
+    exit(1)
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderMDCommandTests: XCTestCase { func testNothing() {} }
