@@ -65,16 +65,3 @@ struct CompareCommand: Subcommand {
         ])
     static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 9) }
 }
-
-struct EnergyCommand: Subcommand {
-    static let spec = CommandSpec(
-        name: "energy", summary: "Single-point energy by term and forces for one frame.",
-        positionals: [CommonOptions.systemArgument],
-        options: [
-            CommonOptions.forces, CommonOptions.coordinates,
-            OptionSpec("frame", value: "FILE.nc:INDEX", help: "Take coordinates from a trajectory frame (0-based; negative counts from the end)."),
-            OptionSpec("write-forces", value: "OUT.nc", help: "Write the frame with its forces (AMBER NetCDF)."),
-            CommonOptions.json, CommonOptions.overwrite,
-        ])
-    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 4) }
-}

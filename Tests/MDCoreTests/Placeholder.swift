@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderMDCoreTests: XCTestCase { func testNothing() {} }
