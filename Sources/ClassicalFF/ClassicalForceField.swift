@@ -19,7 +19,7 @@ public final class ClassicalForceField: ForceProvider {
     private let excludedPairs: [(Int32, Int32)]
     private let dispersionCoefficient: Double
     private var neighborList: NeighborList?
-    private var directSpace: EwaldDirectSpace?
+    private var directSpace: DirectSpaceKernel?
     private var reciprocal: PMEReciprocalSpace?
     private let cmap: CMAPTerms?
 
@@ -46,7 +46,9 @@ public final class ClassicalForceField: ForceProvider {
             dispersionCoefficient = options.dispersionCorrection ? LongRangeCorrections.dispersionCoefficient(terms: terms, cutoff: cutoff) : 0
             neighborList = NeighborList(atomCount: terms.atomCount, cutoff: cutoff, skin: options.skin,
                                         exclusions: terms.exclusions, threads: options.threads)
-            directSpace = EwaldDirectSpace(terms: terms, coulomb: coulomb, threads: options.threads)
+            directSpace = options.precision == .mixed
+                ? EwaldDirectSpace<Float>(terms: terms, coulomb: coulomb, threads: options.threads)
+                : EwaldDirectSpace<Double>(terms: terms, coulomb: coulomb, threads: options.threads)
         }
     }
 

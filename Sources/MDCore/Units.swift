@@ -11,7 +11,7 @@ public enum Units {
     /// The factor prmtop CHARGE values carry (√332.0522173, as tleap writes it).
     public static let amberChargeScale = 18.2223
     /// OpenMM's Coulomb constant, 138.935456 kJ·nm/(mol·e²), in kcal·Å/(mol·e²): ≈35 ppm above AMBER's.
-    public static let coulombOpenMM = 138.935456 * angstromPerNanometer * kcalPerKJ
+    public static let coulombOpenMM = 138.93545764438198 * angstromPerNanometer * kcalPerKJ
 
     /// Boltzmann constant in kcal/(mol·K) (CODATA 2018 via OpenMM's 0.008314462618 kJ/(mol·K)).
     public static let boltzmann = 0.008314462618 * kcalPerKJ
