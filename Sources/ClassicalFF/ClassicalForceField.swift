@@ -11,6 +11,9 @@ public final class ClassicalForceField: ForceProvider {
     public var atomCount: Int { terms.atomCount }
     /// The terms of the last `compute`.
     public private(set) var lastEnergies = EnergyTerms()
+    /// Pairs in the Verlet list and how often it was built (0 without a cutoff).
+    public var neighborPairCount: Int { neighborList?.pairCount ?? 0 }
+    public var neighborListBuilds: Int { neighborList?.buildCount ?? 0 }
     /// The PME parameters in use (nil without PME); chosen for the first box seen.
     public private(set) var pmeParameters: PMEParameters?
 
@@ -19,7 +22,7 @@ public final class ClassicalForceField: ForceProvider {
     private let excludedPairs: [(Int32, Int32)]
     private let dispersionCoefficient: Double
     private var neighborList: NeighborList?
-    private var directSpace: DirectSpaceKernel?
+    private var directSpace: DirectSpace?
     private var reciprocal: PMEReciprocalSpace?
     private let cmap: CMAPTerms?
 
@@ -46,9 +49,7 @@ public final class ClassicalForceField: ForceProvider {
             dispersionCoefficient = options.dispersionCorrection ? LongRangeCorrections.dispersionCoefficient(terms: terms, cutoff: cutoff) : 0
             neighborList = NeighborList(atomCount: terms.atomCount, cutoff: cutoff, skin: options.skin,
                                         exclusions: terms.exclusions, threads: options.threads)
-            directSpace = options.precision == .mixed
-                ? EwaldDirectSpace<Float>(terms: terms, coulomb: coulomb, threads: options.threads)
-                : EwaldDirectSpace<Double>(terms: terms, coulomb: coulomb, threads: options.threads)
+            directSpace = DirectSpace(terms: terms, coulomb: coulomb, precision: options.precision, threads: options.threads)
         }
     }
 
