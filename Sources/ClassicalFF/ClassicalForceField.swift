@@ -12,8 +12,8 @@ public final class ClassicalForceField: ForceProvider {
     /// The terms of the last `compute`.
     public private(set) var lastEnergies = EnergyTerms()
     /// Pairs in the Verlet list and how often it was built (0 without a cutoff).
-    public var neighborPairCount: Int { neighborList?.pairCount ?? 0 }
-    public var neighborListBuilds: Int { neighborList?.buildCount ?? 0 }
+    public var neighborPairCount: Int { directSpace?.pairCount ?? 0 }
+    public var neighborListBuilds: Int { directSpace?.buildCount ?? 0 }
     /// The PME parameters in use (nil without PME); chosen for the first box seen.
     public private(set) var pmeParameters: PMEParameters?
 
@@ -21,7 +21,6 @@ public final class ClassicalForceField: ForceProvider {
     private let noCutoff: NoCutoffNonbonded?
     private let excludedPairs: [(Int32, Int32)]
     private let dispersionCoefficient: Double
-    private var neighborList: NeighborList?
     private var directSpace: DirectSpace?
     private var reciprocal: PMEReciprocalSpace?
     private let cmap: CMAPTerms?
@@ -47,9 +46,8 @@ public final class ClassicalForceField: ForceProvider {
             noCutoff = nil
             excludedPairs = terms.excludedPairs
             dispersionCoefficient = options.dispersionCorrection ? LongRangeCorrections.dispersionCoefficient(terms: terms, cutoff: cutoff) : 0
-            neighborList = NeighborList(atomCount: terms.atomCount, cutoff: cutoff, skin: options.skin,
-                                        exclusions: terms.exclusions, threads: options.threads)
-            directSpace = DirectSpace(terms: terms, coulomb: coulomb, precision: options.precision, threads: options.threads)
+            directSpace = DirectSpace(terms: terms, coulomb: coulomb, cutoff: cutoff, skin: options.skin,
+                                      precision: options.precision, threads: options.threads)
         }
     }
 
@@ -73,10 +71,8 @@ public final class ClassicalForceField: ForceProvider {
         case let .pme(cutoff, tolerance):
             guard let box else { throw ClassicalForceFieldError.needsBox }
             try preparePME(box: box, cutoff: cutoff, tolerance: tolerance)
-            let list = neighborList!
-            try list.update(positions: positions, box: box)
             let alpha = pmeParameters!.alpha
-            (e.elecDirect, e.vdw) = directSpace!.compute(list, positions, alpha: alpha, cutoff: cutoff, forces)
+            (e.elecDirect, e.vdw) = try directSpace!.compute(positions, box: box, alpha: alpha, cutoff: cutoff, forces)
             e.elecReciprocal = terms.charges.withUnsafeBufferPointer { q in
                 reciprocal!.compute(positions: positions, charges: q, box: box, coulombConstant: coulomb, forces: forces)
             }

@@ -61,25 +61,67 @@ extension Double: KernelReal {
     }
 }
 
-/// The direct-space kernel in the precision the options ask for. An enum rather than a protocol
-/// existential so each case calls a specialised kernel (through a witness table the generic arithmetic
-/// would not be inlined and runs several times slower).
+/// The direct-space kernel in the precision the options ask for, with its pair list. An enum rather
+/// than a protocol existential so each case calls a specialised kernel (through a witness table the
+/// generic arithmetic would not be inlined and runs several times slower).
+/// Mixed precision uses the cluster-pair kernel when the LJ tables follow Lorentz–Berthelot, the
+/// per-atom Verlet-list kernel otherwise (NBFIX); double precision always uses the per-atom kernel,
+/// the readable reference.
 enum DirectSpace {
-    case mixed(EwaldDirectSpace<Float>)
-    case double(EwaldDirectSpace<Double>)
+    case clusters(ClusterDirectSpace)
+    case mixed(EwaldDirectSpace<Float>, NeighborList)
+    case double(EwaldDirectSpace<Double>, NeighborList)
 
-    init(terms: AmberTerms, coulomb: Double, precision: ClassicalOptions.Precision, threads: Int) {
+    enum Kernel { case automatic, perAtom }
+
+    init(terms: AmberTerms, coulomb: Double, cutoff: Double, skin: Double, precision: ClassicalOptions.Precision, threads: Int,
+         kernel: Kernel = .automatic) {
+        if precision == .mixed, kernel == .automatic,
+           let clusters = ClusterDirectSpace(terms: terms, coulomb: coulomb, cutoff: cutoff, skin: skin, threads: threads) {
+            self = .clusters(clusters)
+            return
+        }
+        let list = NeighborList(atomCount: terms.atomCount, cutoff: cutoff, skin: skin, exclusions: terms.exclusions, threads: threads)
         switch precision {
-        case .mixed: self = .mixed(EwaldDirectSpace(terms: terms, coulomb: coulomb, threads: threads))
-        case .double: self = .double(EwaldDirectSpace(terms: terms, coulomb: coulomb, threads: threads))
+        case .mixed: self = .mixed(EwaldDirectSpace(terms: terms, coulomb: coulomb, threads: threads), list)
+        case .double: self = .double(EwaldDirectSpace(terms: terms, coulomb: coulomb, threads: threads), list)
         }
     }
 
-    func compute(_ list: NeighborList, _ x: UnsafeBufferPointer<Double>, alpha: Double, cutoff: Double,
-                 _ forces: UnsafeMutableBufferPointer<Double>) -> (elec: Double, vdw: Double) {
+    /// Atom pairs the kernel visits per call (listed pairs, or unmasked pairs of the cluster pairs).
+    var pairCount: Int {
         switch self {
-        case .mixed(let kernel): return kernel.compute(list, x, alpha: alpha, cutoff: cutoff, forces)
-        case .double(let kernel): return kernel.compute(list, x, alpha: alpha, cutoff: cutoff, forces)
+        case .clusters(let k): return k.list.interactionCount
+        case .mixed(_, let list), .double(_, let list): return list.pairCount
+        }
+    }
+
+    var buildCount: Int {
+        switch self {
+        case .clusters(let k): return k.list.buildCount
+        case .mixed(_, let list), .double(_, let list): return list.buildCount
+        }
+    }
+
+    /// The next call rebuilds the list from scratch.
+    func invalidate() {
+        switch self {
+        case .clusters(let k): k.list.invalidate()
+        case .mixed(_, let list), .double(_, let list): list.invalidate()
+        }
+    }
+
+    func compute(_ x: UnsafeBufferPointer<Double>, box: Box, alpha: Double, cutoff: Double,
+                 _ forces: UnsafeMutableBufferPointer<Double>) throws -> (elec: Double, vdw: Double) {
+        switch self {
+        case .clusters(let kernel):
+            return try kernel.compute(x, box: box, alpha: alpha, cutoff: cutoff, forces)
+        case .mixed(let kernel, let list):
+            try list.update(positions: x, box: box)
+            return kernel.compute(list, x, alpha: alpha, cutoff: cutoff, forces)
+        case .double(let kernel, let list):
+            try list.update(positions: x, box: box)
+            return kernel.compute(list, x, alpha: alpha, cutoff: cutoff, forces)
         }
     }
 }

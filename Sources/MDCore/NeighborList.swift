@@ -45,6 +45,9 @@ public final class NeighborList {
 
     public var pairCount: Int { segments.reduce(0) { $0 + $1.neighbors.count } }
 
+    /// The next `update` rebuilds whatever moved.
+    public func invalidate() { builtBox = nil }
+
     /// Rebuilds when needed; returns whether it did.
     @discardableResult
     public func update(positions: UnsafeBufferPointer<Double>, box: Box) throws -> Bool {
