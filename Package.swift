@@ -16,13 +16,15 @@ let package = Package(
         .target(name: "MDCore"),
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
         .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
-        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF"]),
+        .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
+        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators"]),
         .executableTarget(name: "md", dependencies: ["MDCommand"]),
         .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
         .testTarget(name: "ClassicalFFTests", dependencies: ["ClassicalFF", "AmberIO", "MDCore"]),
+        .testTarget(name: "IntegratorsTests", dependencies: ["Integrators", "ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
     ]
 )

@@ -4,13 +4,13 @@ import Foundation
 /// errors. Tests capture both.
 public final class Console {
     private let writeOut: (String) -> Void
-    private let writeError: (String) -> Void
+    private let writeErrorText: (String) -> Void
     /// Whether standard error is a terminal (progress lines are drawn only then).
     public let errorIsTerminal: Bool
 
     public init(out: @escaping (String) -> Void, error: @escaping (String) -> Void, errorIsTerminal: Bool = false) {
         writeOut = out
-        writeError = error
+        writeErrorText = error
         self.errorIsTerminal = errorIsTerminal
     }
 
@@ -21,5 +21,8 @@ public final class Console {
 
     public func print(_ line: String) { writeOut(line + "\n") }
 
-    public func printError(_ line: String) { writeError(line + "\n") }
+    public func printError(_ line: String) { writeErrorText(line + "\n") }
+
+    /// Raw text to standard error (progress lines redraw in place).
+    public func writeError(_ text: String) { writeErrorText(text) }
 }

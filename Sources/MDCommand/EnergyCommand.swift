@@ -12,8 +12,9 @@ struct EnergyCommand: Subcommand {
             OptionSpec("frame", value: "FILE:INDEX", help: "Take coordinates from a trajectory frame (0-based; negative counts from the end)."),
             OptionSpec("nonbonded", value: "pme|nocutoff", help: "PME (default for periodic systems) or all pairs without cutoff (default in vacuum)."),
             OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
-            OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance that sets α and the PME grid (default 5e-4, as OpenMM)."),
+            OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance that sets α and the PME grid (default 2e-4; OpenMM's 5e-4 is looser)."),
             OptionSpec("coulomb", value: "amber|openmm", help: "Coulomb constant: AMBER's 332.0522173 (default) or OpenMM's 332.0637 kcal·Å/(mol·e²)."),
+            CommonOptions.precision,
             OptionSpec("write-forces", value: "OUT.nc", help: "Write the frame with its forces (AMBER NetCDF trajectory, `forces` variable)."),
             CommonOptions.json, CommonOptions.overwrite,
         ],
@@ -87,9 +88,10 @@ struct EnergyReport: Codable {
 enum ClassicalOptionsParser {
     static func parse(_ arguments: ParsedArguments, periodic: Bool) throws -> ClassicalOptions {
         var options = ClassicalOptions()
+        guard case let .pme(defaultCutoff, defaultTolerance) = ClassicalOptions.Nonbonded.pmeDefault else { preconditionFailure() }
         let method = arguments.string("nonbonded") ?? (periodic ? "pme" : "nocutoff")
-        let cutoff = try arguments.value("cutoff", as: Double.self) ?? 9
-        let tolerance = try arguments.value("pme-tolerance", as: Double.self) ?? 5e-4
+        let cutoff = try arguments.value("cutoff", as: Double.self) ?? defaultCutoff
+        let tolerance = try arguments.value("pme-tolerance", as: Double.self) ?? defaultTolerance
         switch method {
         case "pme":
             guard periodic else { throw CommandLineError(command: arguments.command, "--nonbonded pme needs a periodic box; these coordinates have none") }
@@ -100,6 +102,12 @@ enum ClassicalOptionsParser {
             options.nonbonded = .noCutoff
         default:
             throw CommandLineError(command: arguments.command, "--nonbonded expects pme or nocutoff, got '\(method)'")
+        }
+        if let precision = arguments.string("precision") {
+            guard let value = ClassicalOptions.Precision(rawValue: precision) else {
+                throw CommandLineError(command: arguments.command, "--precision expects mixed or double, got '\(precision)'")
+            }
+            options.precision = value
         }
         if let coulomb = arguments.string("coulomb") {
             guard let c = ClassicalOptions.CoulombConstant(rawValue: coulomb) else {

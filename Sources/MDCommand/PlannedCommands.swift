@@ -3,33 +3,12 @@ enum CommonOptions {
     static let forces = OptionSpec("forces", value: "classical|learned[=MODEL]",
                                    help: "Force provider: the AMBER force field of the prmtop, or a trained network (default model when none is named).")
     static let coordinates = OptionSpec("coordinates", value: "FILE", help: "Coordinates when SYSTEM is a prmtop (default: the .rst7 beside it with the same stem).")
+    static let precision = OptionSpec("precision", value: "mixed|double",
+                                      help: "Pair forces in Float with Double sums (default, as OpenMM's mixed) or all in Double.")
     static let json = OptionSpec("json", help: "Print the result as JSON.")
     static let overwrite = OptionSpec("overwrite", help: "Replace output files that already exist (never done otherwise).")
     static let quiet = OptionSpec("quiet", help: "No progress line on standard error.")
     static let systemArgument = PositionalSpec("SYSTEM", help: "A folder holding one .prmtop and one .rst7, or a .prmtop path.")
-}
-
-struct SimulateCommand: Subcommand {
-    static let spec = CommandSpec(
-        name: "simulate", summary: "Run molecular dynamics with classical or learned forces.",
-        positionals: [CommonOptions.systemArgument],
-        options: [
-            CommonOptions.forces, CommonOptions.coordinates,
-            OptionSpec("steps", value: "N", help: "Number of time steps."),
-            OptionSpec("timestep", value: "FS", help: "Time step in femtoseconds (default 2)."),
-            OptionSpec("integrator", value: "langevin|verlet", help: "Langevin (BAOAB, default) or velocity Verlet (NVE)."),
-            OptionSpec("temperature", value: "K", help: "Thermostat temperature (default 300)."),
-            OptionSpec("friction", value: "1/PS", help: "Langevin friction (default 1)."),
-            OptionSpec("seed", value: "N", help: "Random seed."),
-            OptionSpec("out", value: "FILE.nc", help: "Trajectory (AMBER NetCDF)."),
-            OptionSpec("interval", value: "N", help: "Steps between trajectory frames."),
-            OptionSpec("save-forces", help: "Store forces in the trajectory (training data)."),
-            OptionSpec("restart-in", value: "FILE", help: "Continue from a restart."),
-            OptionSpec("restart-out", value: "FILE", help: "Write a restart."),
-            OptionSpec("log", value: "FILE.csv", help: "Energy and temperature log."),
-            CommonOptions.overwrite, CommonOptions.quiet,
-        ])
-    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 5) }
 }
 
 struct TrainCommand: Subcommand {

@@ -8,4 +8,13 @@ public protocol ForceProvider: AnyObject {
     /// periodicity) and returns the potential energy in kcal/mol, or nil for a provider that has none
     /// (a direct-force network predicts forces, not an energy).
     func compute(positions: UnsafeBufferPointer<Double>, box: Box?, forces: UnsafeMutableBufferPointer<Double>) throws -> Double?
+
+    /// Forgets what was reused between calls (neighbour lists), so the next call starts from scratch
+    /// exactly as a fresh provider would: what makes a run continued from a restart bit-for-bit
+    /// identical to one that was never interrupted.
+    func resetCaches()
+}
+
+extension ForceProvider {
+    public func resetCaches() {}
 }

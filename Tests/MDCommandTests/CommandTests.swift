@@ -70,7 +70,8 @@ final class CommandTests: XCTestCase {
     }
 
     func testUnimplementedCommandsSaySoAndFail() {
-        for (name, args) in [("simulate", ["x"]), ("train", ["x"]), ("evaluate", ["m", "d"]), ("compare", ["a", "b"])] {
+        for (name, args) in [("train", ["x"]), ("evaluate", ["m", "d"]), ("compare", ["a", "b"]),
+                             ("simulate", [Paths.root.appendingPathComponent("systems/ala2-vacuum").path, "--forces", "learned"])] {
             let run = Run([name] + args)
             XCTAssertEqual(run.status, 1, name)
             XCTAssertTrue(run.err.contains("not implemented yet"), run.err)

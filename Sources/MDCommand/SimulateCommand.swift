@@ -1,0 +1,172 @@
+import AmberIO
+import ClassicalFF
+import Foundation
+import Integrators
+import MDCore
+
+struct SimulateCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "simulate", summary: "Run molecular dynamics with classical or learned forces.",
+        positionals: [CommonOptions.systemArgument],
+        options: [
+            CommonOptions.forces, CommonOptions.coordinates,
+            OptionSpec("steps", value: "N", help: "Number of time steps (default 5000)."),
+            OptionSpec("timestep", value: "FS", help: "Time step in femtoseconds (default 2; needs --constraints hbonds above ~1 fs)."),
+            OptionSpec("integrator", value: "langevin|verlet", help: "Langevin, OpenMM's middle scheme (default), or velocity Verlet (NVE)."),
+            OptionSpec("temperature", value: "K", help: "Thermostat temperature and initial velocities (default 300)."),
+            OptionSpec("friction", value: "1/PS", help: "Langevin friction (default 1)."),
+            OptionSpec("seed", value: "N", help: "Random seed for velocities and noise (default 1)."),
+            OptionSpec("constraints", value: "hbonds|none", help: "Bonds to hydrogen and rigid waters (default hbonds), or none."),
+            OptionSpec("nonbonded", value: "pme|nocutoff", help: "As for md energy (default pme when periodic)."),
+            OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
+            OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance (default 2e-4)."),
+            OptionSpec("coulomb", value: "amber|openmm", help: "Coulomb constant (default amber)."),
+            CommonOptions.precision,
+            OptionSpec("out", value: "FILE.nc", help: "Trajectory (AMBER NetCDF); frames every --interval steps."),
+            OptionSpec("interval", value: "N", help: "Steps between trajectory frames and log lines (default 500)."),
+            OptionSpec("save-forces", help: "Store forces in the trajectory (training data)."),
+            OptionSpec("save-velocities", help: "Store velocities in the trajectory."),
+            OptionSpec("restart-in", value: "FILE", help: "Continue from a restart (NetCDF .ncrst or .rst7 with velocities)."),
+            OptionSpec("restart-out", value: "FILE.ncrst", help: "Restart written every --restart-interval steps, at the end and on Ctrl-C."),
+            OptionSpec("restart-interval", value: "N", help: "Steps between restarts (default 1000)."),
+            OptionSpec("log", value: "FILE.csv", help: "Energy and temperature log (step, time, energies, temperature)."),
+            OptionSpec("append", help: "Append to an existing --out trajectory and --log (continuing a run)."),
+            CommonOptions.overwrite, CommonOptions.quiet,
+        ],
+        discussion: """
+        Units: Å, ps, kcal/mol, K. Defaults are a chemist's: 2 fs, 300 K, 1/ps, H-bond constraints,
+        PME 9 Å. Ctrl-C or kill stops at the end of the current step, writing the trajectory so far
+        and a restart; continuing from that restart with the same seed and thread count reproduces
+        the uninterrupted run bit for bit. A non-finite force stops the run naming the step and atom.
+        """)
+
+    static func run(_ arguments: ParsedArguments, console: Console) throws {
+        if let forces = arguments.string("forces"), forces != "classical" {
+            throw NotImplementedError(command: "simulate --forces \(forces)", issue: 9)
+        }
+        let steps = try arguments.value("steps", as: Int.self) ?? 5000
+        let dtFs = try arguments.value("timestep", as: Double.self) ?? 2
+        let temperature = try arguments.value("temperature", as: Double.self) ?? 300
+        let friction = try arguments.value("friction", as: Double.self) ?? 1
+        let seed = try arguments.value("seed", as: UInt64.self) ?? 1
+        let interval = try arguments.value("interval", as: Int.self) ?? 500
+        let restartInterval = try arguments.value("restart-interval", as: Int.self) ?? 1000
+        let integratorName = arguments.string("integrator") ?? "langevin"
+        let constraintKind = try Constraints.Kind(rawValue: arguments.string("constraints") ?? "hbonds")
+            .orThrow(CommandLineError(command: spec.name, "--constraints expects hbonds or none"))
+        guard steps >= 0, interval > 0, restartInterval > 0 else {
+            throw CommandLineError(command: spec.name, "--steps must be ≥ 0 and --interval, --restart-interval positive")
+        }
+        guard dtFs > 0, dtFs <= 5, temperature >= 0, friction >= 0 else {
+            throw CommandLineError(command: spec.name, "--timestep must be in (0, 5] fs, --temperature and --friction non-negative")
+        }
+        let overwrite = arguments.flag("overwrite"), append = arguments.flag("append")
+        // Refuse to touch any output before doing any work.
+        for name in ["out", "restart-out", "log"] {
+            if let path = arguments.string(name), FileManager.default.fileExists(atPath: path), !overwrite,
+               !(append && name != "restart-out") {
+                throw FileAccessError(file: path, "exists; pass --overwrite to replace it" + (name == "restart-out" ? "" : " or --append to continue it"))
+            }
+        }
+
+        let system = try LoadedSystem.load(arguments.positionals[0], coordinates: arguments.string("restart-in") ?? arguments.string("coordinates"), frame: nil)
+        let prmtop = system.prmtop
+        let options = try ClassicalOptionsParser.parse(arguments, periodic: system.frame.box != nil)
+        let forceField = try ClassicalForceField(prmtop: prmtop, options: options)
+        let constraints = Constraints(constraintKind, prmtop: prmtop)
+        let dynamics = Dynamics(provider: forceField, masses: prmtop.masses, constraints: constraints)
+        let dt = dtFs / 1000
+        let integrator: Integrator
+        switch integratorName {
+        case "langevin": integrator = LangevinMiddle(timeStep: dt, temperature: temperature, friction: friction, seed: seed)
+        case "verlet": integrator = VelocityVerlet(timeStep: dt)
+        default: throw CommandLineError(command: spec.name, "--integrator expects langevin or verlet, got '\(integratorName)'")
+        }
+
+        var state = SimulationState(positions: system.frame.positions, velocities: system.frame.velocities,
+                                    box: options.nonbonded == .noCutoff ? nil : system.frame.box, time: system.frame.time)
+        let continuing = arguments.string("restart-in") != nil
+        if continuing {
+            guard system.frame.velocities != nil else {
+                throw FileFormatError(file: system.coordinatesPath, "holds no velocities; a run continues only from a restart with velocities")
+            }
+            state.step = Int((state.time / dt).rounded())
+        } else {
+            try dynamics.constrainInitialPositions(&state)
+            if system.frame.velocities == nil {
+                try dynamics.assignVelocities(&state, temperature: temperature, seed: seed)
+            }
+        }
+        try dynamics.updateForces(state)
+
+        let describe = EnergyCommand.describe(options, forceField)
+        console.printError("md simulate: \(prmtop.atomCount) atoms, \(integratorName) \(dtFs) fs"
+            + (integratorName == "langevin" ? ", \(temperature) K, friction \(friction)/ps, seed \(seed)" : "")
+            + ", constraints \(constraintKind.rawValue) (\(constraints.distances.count) bonds, \(constraints.waters.count) rigid waters), \(dynamics.degreesOfFreedom) degrees of freedom")
+        console.printError("  forces: classical AMBER, \(describe)")
+
+        let outputs = try RunOutputs(arguments: arguments, atomCount: prmtop.atomCount, state: state, dynamics: dynamics,
+                                     title: "md simulate \(URL(fileURLWithPath: prmtop.path).lastPathComponent)")
+        if !continuing { try outputs.record(state, dynamics) }
+
+        let progress = Progress(console: console, total: steps, label: "step", quiet: arguments.flag("quiet")) { stepsPerSecond in
+            String(format: "%.2f ns/day", stepsPerSecond * dtFs * 86400 / 1e6)
+        }
+        StopRequest.install()
+        defer { StopRequest.reset() }
+        let started = Date()
+        var done = 0
+        do {
+            while done < steps && !StopRequest.isRequested {
+                try integrator.step(&state, dynamics)
+                done += 1
+                if let bad = Self.runaway(state) {
+                    throw DynamicsError.blewUp(step: state.step, atom: bad.atom, speed: bad.speed)
+                }
+                if done % interval == 0 { try outputs.record(state, dynamics) }
+                if done % restartInterval == 0 && done < steps { try outputs.checkpoint(&state, dynamics) }
+                progress.update(done, detail: String(format: "T %.1f K", dynamics.temperature(state)))
+            }
+        } catch {
+            progress.finish()
+            outputs.close()
+            throw error
+        }
+        progress.finish()
+        try outputs.checkpoint(&state, dynamics)
+        outputs.close()
+        let seconds = Date().timeIntervalSince(started)
+        let nsPerDay = seconds > 0 ? Double(done) * dtFs * 86400 / 1e6 / seconds : 0
+        console.print(String(format: "%d steps (%.3f ps) in %.1f s: %.2f ns/day; final T %.1f K, potential %.3f kcal/mol",
+                             done, Double(done) * dt, seconds, nsPerDay, dynamics.temperature(state), dynamics.potentialEnergy ?? .nan))
+        if StopRequest.isRequested {
+            throw Interrupted(step: state.step, restart: arguments.string("restart-out"))
+        }
+    }
+
+    /// The fastest atom if it moves faster than anything thermal could (hydrogen at 300 K: ~16 Å/ps rms).
+    static func runaway(_ state: SimulationState) -> (atom: Int, speed: Double)? {
+        var worst = 0, largest = 0.0
+        for i in 0..<state.atomCount {
+            let v2 = state.velocities[3 * i] * state.velocities[3 * i] + state.velocities[3 * i + 1] * state.velocities[3 * i + 1]
+                + state.velocities[3 * i + 2] * state.velocities[3 * i + 2]
+            if !(v2 <= largest) { largest = v2; worst = i }
+        }
+        return largest.isFinite && largest < 500 * 500 ? nil : (worst, largest.squareRoot())
+    }
+}
+
+struct Interrupted: Error, CustomStringConvertible {
+    var step: Int
+    var restart: String?
+    var description: String {
+        "interrupted at step \(step); trajectory so far is saved" + (restart.map { " and \($0) holds the restart" } ?? "")
+    }
+}
+
+extension Optional {
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let self else { throw error() }
+        return self
+    }
+}
