@@ -81,6 +81,12 @@ final class ClusterKernelTests: XCTestCase {
         }
         let (fast, reference) = kernels(terms)
         try assertAgree(fast, reference, terms, x, box, "displaced and wrapped")
+        // Small moves reuse both the list and its pruned masks (atoms stay within half the prune margin).
+        guard case .clusters(let clusters) = fast else { return XCTFail("expected the cluster kernel") }
+        let prunes = clusters.pruneCount
+        for k in 0..<x.count { x[k] += Double.random(in: -0.05...0.05, using: &rng) }
+        try assertAgree(fast, reference, terms, x, box, "small move, pruned masks reused")
+        XCTAssertEqual(clusters.pruneCount, prunes, "a move within half the prune margin keeps the pruned masks")
         for k in 0..<x.count { x[k] += Double.random(in: -0.4...0.4, using: &rng) }
         let builds = fast.buildCount
         try assertAgree(fast, reference, terms, x, box, "moved past half the skin")
