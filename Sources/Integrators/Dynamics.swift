@@ -156,7 +156,7 @@ public enum DynamicsError: Error, CustomStringConvertible {
         case let .nonFiniteForce(step, atom):
             return "the force on atom \(atom + 1) is not finite at step \(step); the simulation blew up"
         case let .blewUp(step, atom, speed):
-            return String(format: "atom %d moves at %.1f Å/ps at step %d, far beyond thermal speeds; the simulation blew up", atom + 1, speed, step)
+            return String(format: "atom %d moves at %.1f Å/ps at step %d, far beyond thermal speeds; the simulation blew up (an unminimised structure? try --minimize 1000)", atom + 1, speed, step)
         }
     }
 }

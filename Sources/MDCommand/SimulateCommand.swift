@@ -16,6 +16,7 @@ struct SimulateCommand: Subcommand {
             OptionSpec("temperature", value: "K", help: "Thermostat temperature and initial velocities (default 300)."),
             OptionSpec("friction", value: "1/PS", help: "Langevin friction (default 1)."),
             OptionSpec("seed", value: "N", help: "Random seed for velocities and noise (default 1)."),
+            OptionSpec("minimize", value: "N", help: "First minimise the energy (FIRE) for at most N iterations or until no force exceeds 1 kcal/mol/Å; 0 skips (default)."),
             OptionSpec("constraints", value: "hbonds|none", help: "Bonds to hydrogen and rigid waters (default hbonds), or none."),
             OptionSpec("nonbonded", value: "pme|nocutoff", help: "As for md energy (default pme when periodic)."),
             OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
@@ -92,6 +93,12 @@ struct SimulateCommand: Subcommand {
             }
             state.step = Int((state.time / dt).rounded())
         } else {
+            let minimizeSteps = try arguments.value("minimize", as: Int.self) ?? 0
+            if minimizeSteps > 0 {
+                let result = try FIREMinimizer(maxIterations: minimizeSteps).minimize(&state, dynamics)
+                console.printError(String(format: "md simulate: minimised %.3f → %.3f kcal/mol in %d iterations, largest force %.2f kcal/mol/Å",
+                                          result.initialEnergy, result.finalEnergy, result.iterations, result.maxForce))
+            }
             try dynamics.constrainInitialPositions(&state)
             if system.frame.velocities == nil {
                 try dynamics.assignVelocities(&state, temperature: temperature, seed: seed)

@@ -112,3 +112,14 @@ extension ConstraintTests {
         }
     }
 }
+
+final class MinimizerTests: XCTestCase {
+    func testFIREReachesTheForceToleranceAndLowersTheEnergy() throws {
+        var (dynamics, state, _) = try TestSystem.load("ala2-vacuum", constraints: .none)
+        let start = dynamics.potentialEnergy!
+        let result = try FIREMinimizer(forceTolerance: 0.1, maxIterations: 20_000).minimize(&state, dynamics)
+        XCTAssertLessThan(result.maxForce, 0.1)
+        XCTAssertLessThan(result.finalEnergy, start - 1)
+        XCTAssertEqual(result.finalEnergy, dynamics.potentialEnergy!)
+    }
+}
