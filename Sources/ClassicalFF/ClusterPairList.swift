@@ -171,6 +171,12 @@ final class ClusterPairList {
             }
             (boxLo[k], boxHi[k], fracLo[k], fracHi[k]) = (lo, hi, flo, fhi)
         }
+        /// Squared distance between two boxes (or a point and a box) from their separations along
+        /// each axis in both directions; written out because SIMD3's pointwiseMax goes lane by lane.
+        @inline(__always) func gapSquared(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> Double {
+            let x = max(u.x, v.x, 0), y = max(u.y, v.y, 0), z = max(u.z, v.z, 0)
+            return x * x + y * y + z * z
+        }
 
         let range = cutoff + skin
         let range2 = range * range
@@ -213,16 +219,14 @@ final class ClusterPairList {
                                     if cj < ci || (cj == ci && code < 13) { continue }
                                     // Gap between the boxes along each axis (zero where they overlap).
                                     let jlo = boxLo[cj] + shift, jhi = boxHi[cj] + shift
-                                    let gap = pointwiseMax(pointwiseMax(jlo - hi, lo - jhi), .zero)
-                                    guard (gap * gap).sum() < range2 else { continue }
+                                    guard gapSquared(jlo - hi, lo - jhi) < range2 else { continue }
                                     var mask: UInt64 = 0
                                     for i in 0..<8 {
                                         let atom = Int(slotAtom[8 * ci + i])
                                         guard atom >= 0 else { continue }
                                         // Rows whose i atom is beyond reach of J's box are never computed.
                                         let w = wrapped[atom]
-                                        let gapI = pointwiseMax(pointwiseMax(jlo - w, w - jhi), .zero)
-                                        guard (gapI * gapI).sum() < range2 else { continue }
+                                        guard gapSquared(jlo - w, w - jhi) < range2 else { continue }
                                         var row = real[cj]
                                         if cj == ci && code == 13 { row &= UInt8(truncatingIfNeeded: 0xFF << (i + 1)) }
                                         if !exclusions.isEmpty {
