@@ -90,6 +90,8 @@ public final class ClassicalForceField: ForceProvider {
         return total
     }
 
+    public func resetCaches() { directSpace?.invalidate() }
+
     /// PME's α and grid follow OpenMM's rule for the first box; a box change keeps them, as OpenMM does.
     private func preparePME(box: Box, cutoff: Double, tolerance: Double) throws {
         guard reciprocal == nil else { return }
