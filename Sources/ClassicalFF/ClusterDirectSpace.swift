@@ -1,7 +1,39 @@
+#if arch(x86_64) && !CLUSTER_KERNEL_PORTABLE
 import _Builtin_intrinsics.intel
+#endif
 import Dispatch
 import Foundation
 import MDCore
+
+#if !arch(x86_64) || CLUSTER_KERNEL_PORTABLE
+// The few SSE intrinsics the cluster kernel uses, in portable Swift for other architectures (exact
+// 1/√x and 1/x where SSE has estimates; the Newton steps after them are then harmless). Build with
+// -Xswiftc -DCLUSTER_KERNEL_PORTABLE to test this path on x86-64.
+typealias __m128i = SIMD4<Int32>
+@inline(__always) func _mm_set1_ps(_ x: Float) -> SIMD4<Float> { SIMD4(repeating: x) }
+@inline(__always) func _mm_setzero_ps() -> SIMD4<Float> { SIMD4() }
+@inline(__always) func _mm_add_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a + b }
+@inline(__always) func _mm_sub_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a - b }
+@inline(__always) func _mm_mul_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a * b }
+@inline(__always) func _mm_max_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { pointwiseMax(a, b) }
+@inline(__always) func _mm_min_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { pointwiseMin(a, b) }
+@inline(__always) func _mm_rsqrt_ps(_ x: SIMD4<Float>) -> SIMD4<Float> { 1 / x.squareRoot() }
+@inline(__always) func _mm_rcp_ps(_ x: SIMD4<Float>) -> SIMD4<Float> { 1 / x }
+@inline(__always) func _mm_castps_si128(_ x: SIMD4<Float>) -> __m128i { unsafeBitCast(x, to: __m128i.self) }
+@inline(__always) func _mm_castsi128_ps(_ x: __m128i) -> SIMD4<Float> { unsafeBitCast(x, to: SIMD4<Float>.self) }
+@inline(__always) func _mm_and_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { _mm_castsi128_ps(_mm_castps_si128(a) & _mm_castps_si128(b)) }
+@inline(__always) func _mm_xor_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { _mm_castsi128_ps(_mm_castps_si128(a) ^ _mm_castps_si128(b)) }
+@inline(__always) func _mm_cmplt_ps(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+    _mm_castsi128_ps(SIMD4<Int32>(a.x < b.x ? -1 : 0, a.y < b.y ? -1 : 0, a.z < b.z ? -1 : 0, a.w < b.w ? -1 : 0))
+}
+@inline(__always) func _mm_set1_epi32(_ x: Int32) -> __m128i { SIMD4(repeating: x) }
+@inline(__always) func _mm_sub_epi32(_ a: __m128i, _ b: __m128i) -> __m128i { a &- b }
+@inline(__always) func _mm_slli_epi32(_ a: __m128i, _ n: Int32) -> __m128i { a &<< n }
+@inline(__always) func _mm_movemask_ps(_ x: SIMD4<Float>) -> Int32 {
+    let b = _mm_castps_si128(x)
+    return (b.x < 0 ? 1 : 0) | (b.y < 0 ? 2 : 0) | (b.z < 0 ? 4 : 0) | (b.w < 0 ? 8 : 0)
+}
+#endif
 
 /// Per-type Lennard-Jones parameters when the prmtop's A/B tables follow the Lorentz–Berthelot rules
 /// (σij = (σi + σj)/2, εij = √(εi εj)), so a kernel can combine per-atom values instead of looking up
