@@ -39,8 +39,10 @@ public enum AmberNetCDF {
     }
 
     /// Writes the header of a new file: dimensions, label variables, data variables with units.
-    static func define(_ file: NetCDFFile, kind: Kind, atomCount: Int, contents: Contents, title: String) throws -> Variables {
+    static func define(_ file: NetCDFFile, kind: Kind, atomCount: Int, contents: Contents, title: String,
+                       attributes: [String: Double] = [:]) throws -> Variables {
         try file.putAttribute("title", title)
+        for (name, value) in attributes.sorted(by: { $0.key < $1.key }) { try file.putAttribute(name, value, variable: NC_GLOBAL) }
         try file.putAttribute("application", "AMBER")
         try file.putAttribute("program", "md")
         try file.putAttribute("programVersion", programVersion)

@@ -73,6 +73,9 @@ public final class AmberNetCDFReader {
 
     public func close() { file.close() }
 
+    /// A numeric global attribute (md's restarts carry the state of adaptive algorithms this way).
+    public func numericAttribute(_ name: String) -> Double? { file.doubleAttribute(name, variable: NC_GLOBAL) }
+
     /// Frame `index`, 0-based; negative counts from the end (−1 is the last frame).
     public func frame(_ index: Int) throws -> Frame {
         let i = index < 0 ? frameCount + index : index

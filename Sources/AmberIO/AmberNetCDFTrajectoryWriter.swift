@@ -63,7 +63,10 @@ public final class AmberNetCDFTrajectoryWriter {
 /// A single-frame AMBER NetCDF restart (double precision, no frame dimension).
 public enum AmberNetCDFRestart {
     /// Written beside the target and renamed into place, so a restart on disk is always whole.
-    public static func write(_ frame: Frame, to path: String, title: String = "md", overwrite: Bool = false) throws {
+    /// `attributes` become global attributes (numbers md needs to continue exactly, e.g. a barostat's
+    /// adapted step); readers that do not know them ignore them.
+    public static func write(_ frame: Frame, to path: String, title: String = "md", overwrite: Bool = false,
+                             attributes: [String: Double] = [:]) throws {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
             throw FileAccessError(file: path, "exists; pass --overwrite to replace it")
         }
@@ -72,7 +75,8 @@ public enum AmberNetCDFRestart {
         do {
             let file = try NetCDFFile.create(temporary)
             let contents = AmberNetCDF.Contents(of: frame)
-            let variables = try AmberNetCDF.define(file, kind: .restart, atomCount: frame.atomCount, contents: contents, title: title)
+            let variables = try AmberNetCDF.define(file, kind: .restart, atomCount: frame.atomCount, contents: contents, title: title,
+                                                   attributes: attributes)
             try AmberNetCDF.put(frame, index: nil, variables: variables, file: file, contents: contents, atomCount: frame.atomCount)
             file.close()
         } catch {

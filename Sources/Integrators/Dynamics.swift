@@ -46,6 +46,12 @@ public final class Dynamics {
         }
     }
 
+    /// Puts back forces and energy saved before a rejected Monte Carlo move.
+    func restore(forces saved: [Double], energy: Double?) {
+        forces = saved
+        potentialEnergy = energy
+    }
+
     /// ½ Σ m v², kcal/mol (Å²/ps² · amu converted).
     public func kineticEnergy(_ state: SimulationState) -> Double {
         var sum = 0.0

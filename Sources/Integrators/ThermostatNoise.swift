@@ -1,20 +1,16 @@
 import Foundation
+import MDCore
 
 /// Counter-based Gaussian noise: the numbers for (seed, step, atom) are a pure function of those three,
 /// so a run continued from a restart at step n draws exactly what the uninterrupted run drew, whatever
-/// the thread count. The mixing is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied twice.
+/// the thread count. The mixing is SplitMix64's step, applied as a hash.
 public struct ThermostatNoise: Sendable {
     public let seed: UInt64
 
     public init(seed: UInt64) { self.seed = seed }
 
     @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func mix(_ value: UInt64) -> UInt64 { SplitMix64.mix(value) }
 
     /// Three independent standard normal numbers for one atom at one step (Box–Muller).
     @inline(__always)

@@ -13,8 +13,11 @@ final class RunOutputs {
     private let title: String
     private let saveForces: Bool
     private let saveVelocities: Bool
+    private let restartAttributes: () -> [String: Double]
 
-    init(arguments: ParsedArguments, atomCount: Int, state: SimulationState, dynamics: Dynamics, title: String) throws {
+    init(arguments: ParsedArguments, atomCount: Int, state: SimulationState, dynamics: Dynamics, title: String,
+         restartAttributes: @escaping () -> [String: Double] = { [:] }) throws {
+        self.restartAttributes = restartAttributes
         let overwrite = arguments.flag("overwrite"), append = arguments.flag("append")
         self.title = title
         saveForces = arguments.flag("save-forces")
@@ -74,7 +77,7 @@ final class RunOutputs {
         if restartPath.hasSuffix(".rst7") {
             try Rst7.write(frame, to: restartPath, title: title, overwrite: true)
         } else {
-            try AmberNetCDFRestart.write(frame, to: restartPath, title: title, overwrite: true)
+            try AmberNetCDFRestart.write(frame, to: restartPath, title: title, overwrite: true, attributes: restartAttributes())
         }
         dynamics.provider.resetCaches()
         try dynamics.updateForces(state)

@@ -15,6 +15,8 @@ struct SimulateCommand: Subcommand {
             OptionSpec("integrator", value: "langevin|verlet", help: "Langevin, OpenMM's middle scheme (default), or velocity Verlet (NVE)."),
             OptionSpec("temperature", value: "K", help: "Thermostat temperature and initial velocities (default 300)."),
             OptionSpec("friction", value: "1/PS", help: "Langevin friction (default 1)."),
+            OptionSpec("pressure", value: "BAR", help: "Hold the pressure with a Monte Carlo barostat (NPT; Langevin and a periodic box)."),
+            OptionSpec("barostat-interval", value: "N", help: "Steps between barostat moves (default 25)."),
             OptionSpec("seed", value: "N", help: "Random seed for velocities and noise (default 1)."),
             OptionSpec("minimize", value: "N", help: "First minimise the energy (FIRE) for at most N iterations or until no force exceeds 1 kcal/mol/Å; 0 skips (default)."),
             OptionSpec("constraints", value: "hbonds|none", help: "Bonds to hydrogen and rigid waters (default hbonds), or none."),
@@ -84,6 +86,8 @@ struct SimulateCommand: Subcommand {
         default: throw CommandLineError(command: spec.name, "--integrator expects langevin or verlet, got '\(integratorName)'")
         }
 
+        let barostat = try Self.barostat(arguments, prmtop: prmtop, options: options, integrator: integratorName,
+                                         temperature: temperature, seed: seed, box: system.frame.box)
         var state = SimulationState(positions: system.frame.positions, velocities: system.frame.velocities,
                                     box: options.nonbonded == .noCutoff ? nil : system.frame.box, time: system.frame.time)
         let continuing = arguments.string("restart-in") != nil
@@ -92,6 +96,9 @@ struct SimulateCommand: Subcommand {
                 throw FileFormatError(file: system.coordinatesPath, "holds no velocities; a run continues only from a restart with velocities")
             }
             state.step = Int((state.time / dt).rounded())
+            if let barostat, let restart = arguments.string("restart-in"), let reader = try? AmberNetCDFReader(restart) {
+                barostat.restore(from: reader.numericAttribute)
+            }
         } else {
             let minimizeSteps = try arguments.value("minimize", as: Int.self) ?? 0
             if minimizeSteps > 0 {
@@ -112,8 +119,12 @@ struct SimulateCommand: Subcommand {
             + ", constraints \(constraintKind.rawValue) (\(constraints.distances.count) bonds, \(constraints.waters.count) rigid waters), \(dynamics.degreesOfFreedom) degrees of freedom")
         console.printError("  forces: classical AMBER, \(describe)")
 
+        if let barostat {
+            console.printError(String(format: "  barostat: Monte Carlo, %.3f bar every %d steps, %d molecules", barostat.pressure, barostat.interval, barostat.molecules.count))
+        }
         let outputs = try RunOutputs(arguments: arguments, atomCount: prmtop.atomCount, state: state, dynamics: dynamics,
-                                     title: "md simulate \(URL(fileURLWithPath: prmtop.path).lastPathComponent)")
+                                     title: "md simulate \(URL(fileURLWithPath: prmtop.path).lastPathComponent)",
+                                     restartAttributes: { barostat?.restartAttributes ?? [:] })
         if !continuing { try outputs.record(state, dynamics) }
 
         let progress = Progress(console: console, total: steps, label: "step", quiet: arguments.flag("quiet")) { stepsPerSecond in
@@ -126,6 +137,7 @@ struct SimulateCommand: Subcommand {
         do {
             while done < steps && !StopRequest.isRequested {
                 try integrator.step(&state, dynamics)
+                try barostat?.apply(&state, dynamics)
                 done += 1
                 if let bad = Self.runaway(state) {
                     throw DynamicsError.blewUp(step: state.step, atom: bad.atom, speed: bad.speed)
@@ -149,6 +161,25 @@ struct SimulateCommand: Subcommand {
         if StopRequest.isRequested {
             throw Interrupted(step: state.step, restart: arguments.string("restart-out"))
         }
+    }
+
+    static func barostat(_ arguments: ParsedArguments, prmtop: Prmtop, options: ClassicalOptions, integrator: String,
+                         temperature: Double, seed: UInt64, box: Box?) throws -> MonteCarloBarostat? {
+        guard let pressure = try arguments.value("pressure", as: Double.self) else { return nil }
+        guard integrator == "langevin", options.nonbonded != .noCutoff, let box else {
+            throw CommandLineError(command: spec.name, "--pressure needs Langevin dynamics in a periodic box")
+        }
+        let interval = try arguments.value("barostat-interval", as: Int.self) ?? 25
+        guard pressure > 0, interval > 0 else { throw CommandLineError(command: spec.name, "--pressure and --barostat-interval must be positive") }
+        var molecules: [[Int]] = []
+        if let sizes = prmtop.atomsPerMolecule {
+            var start = 0
+            for size in sizes { molecules.append(Array(start..<start + size)); start += size }
+        } else {
+            molecules = prmtop.topology.molecules()
+        }
+        return MonteCarloBarostat(pressure: pressure, temperature: temperature, interval: interval, molecules: molecules,
+                                  seed: seed, initialVolume: box.volume)
     }
 
     /// The fastest atom if it moves faster than anything thermal could (hydrogen at 300 K: ~16 Å/ps rms).

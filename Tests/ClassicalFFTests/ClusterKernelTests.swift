@@ -69,7 +69,7 @@ final class ClusterKernelTests: XCTestCase {
     /// Atoms displaced at random and scattered over neighbouring images (the list wraps them), then
     /// moved again past half the skin so the list is rebuilt.
     func testDisplacedAndWrappedPositionsAndRebuilds() throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var (terms, x0, box) = try system("protein-octahedron")
         (terms, x0) = subset(terms, x0, 800)
         let (a, b, c) = box.vectors
@@ -137,18 +137,5 @@ final class ClusterKernelTests: XCTestCase {
         terms.ljA[u * nt + t] *= 1.01
         XCTAssertNil(LorentzBerthelot(terms: terms))
         guard case .mixed = kernels(terms).fast else { return XCTFail("expected the per-atom kernel") }
-    }
-}
-
-/// SplitMix64: reproducible random numbers for tests.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
