@@ -14,17 +14,19 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
 
         .target(name: "MDCore"),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
         .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
         .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators"]),
         .executableTarget(name: "md", dependencies: ["MDCommand"]),
-        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF"]),
+        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
         .testTarget(name: "ClassicalFFTests", dependencies: ["ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators", "ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
     ]
 )

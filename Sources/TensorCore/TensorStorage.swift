@@ -1,0 +1,16 @@
+/// A contiguous, owned buffer of scalars. Tensors share one by reference and copy it on write;
+/// the inference arena hands the same buffers out again once nobody else holds them.
+public final class TensorStorage<T: TensorScalar> {
+    public let pointer: UnsafeMutablePointer<T>
+    public let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: max(capacity, 1))
+    }
+    convenience init(zeros capacity: Int) {
+        self.init(capacity: capacity)
+        pointer.initialize(repeating: 0, count: max(capacity, 1))
+    }
+    deinit { pointer.deallocate() }
+}
