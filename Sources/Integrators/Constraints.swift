@@ -71,10 +71,12 @@ public struct Constraints: Sendable {
         throw ConstraintError.notConverged(maxIterations)
     }
 
-    /// Removes velocity components along every constraint (RATTLE's second half), waters included.
+    /// Removes velocity components along every constraint (RATTLE's second half): rigid waters exactly
+    /// (a 3×3 solve per molecule), the other bonds by iteration.
     public func constrainVelocities(positions: UnsafeBufferPointer<Double>, velocities: UnsafeMutableBufferPointer<Double>,
                                     inverseMasses: UnsafeBufferPointer<Double>) throws {
-        guard !isEmpty else { return }
+        for w in waters { rigidWaterVelocities(w, positions, velocities, inverseMasses) }
+        guard !distances.isEmpty else { return }
         func project(_ i: Int, _ j: Int, _ converged: inout Bool) {
             let r = SIMD3(positions[3 * i] - positions[3 * j], positions[3 * i + 1] - positions[3 * j + 1], positions[3 * i + 2] - positions[3 * j + 2])
             let v = SIMD3(velocities[3 * i] - velocities[3 * j], velocities[3 * i + 1] - velocities[3 * j + 1], velocities[3 * i + 2] - velocities[3 * j + 2])
@@ -93,14 +95,39 @@ public struct Constraints: Sendable {
         for _ in 0..<maxIterations {
             var converged = true
             for c in distances { project(Int(c.i), Int(c.j), &converged) }
-            for w in waters {
-                project(Int(w.oxygen), Int(w.hydrogen1), &converged)
-                project(Int(w.oxygen), Int(w.hydrogen2), &converged)
-                project(Int(w.hydrogen1), Int(w.hydrogen2), &converged)
-            }
             if converged { return }
         }
         throw ConstraintError.notConverged(maxIterations)
+    }
+
+    /// Impulses λ along the three bonds of a rigid water that cancel every relative velocity along them:
+    /// the 3×3 system M·λ = rates, solved by Cramer's rule. Bonds: 0 = O–H1, 1 = O–H2, 2 = H1–H2.
+    private func rigidWaterVelocities(_ w: Water, _ x: UnsafeBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>,
+                                      _ inverseMasses: UnsafeBufferPointer<Double>) {
+        let (o, h1, h2) = (Int(w.oxygen), Int(w.hydrogen1), Int(w.hydrogen2))
+        func vec(_ a: Int) -> SIMD3<Double> { SIMD3(x[3 * a], x[3 * a + 1], x[3 * a + 2]) }
+        func vel(_ a: Int) -> SIMD3<Double> { SIMD3(v[3 * a], v[3 * a + 1], v[3 * a + 2]) }
+        func unit(_ r: SIMD3<Double>) -> SIMD3<Double> { r / (r * r).sum().squareRoot() }
+        let (wo, wh1, wh2) = (inverseMasses[o], inverseMasses[h1], inverseMasses[h2])
+        let e0 = unit(vec(o) - vec(h1)), e1 = unit(vec(o) - vec(h2)), e2 = unit(vec(h1) - vec(h2))
+        var (vo, v1, v2) = (vel(o), vel(h1), vel(h2))
+        let rates = SIMD3(((vo - v1) * e0).sum(), ((vo - v2) * e1).sum(), ((v1 - v2) * e2).sum())
+        func d(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { (a * b).sum() }
+        // Column l: how an impulse on bond l changes each bond's stretch rate.
+        let c0 = SIMD3((wo + wh1) * d(e0, e0), wo * d(e1, e0), -wh1 * d(e2, e0))
+        let c1 = SIMD3(wo * d(e0, e1), (wo + wh2) * d(e1, e1), wh2 * d(e2, e1))
+        let c2 = SIMD3(-wh1 * d(e0, e2), wh2 * d(e1, e2), (wh1 + wh2) * d(e2, e2))
+        func determinant(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ c: SIMD3<Double>) -> Double { d(a, cross3(b, c)) }
+        let det = determinant(c0, c1, c2)
+        guard det.magnitude > 1e-300 else { return }
+        let lambda = SIMD3(determinant(rates, c1, c2), determinant(c0, rates, c2), determinant(c0, c1, rates)) / det
+        vo -= (e0 * lambda.x + e1 * lambda.y) * wo
+        v1 += (e0 * lambda.x - e2 * lambda.z) * wh1
+        v2 += (e1 * lambda.y + e2 * lambda.z) * wh2
+        func store(_ atom: Int, _ u: SIMD3<Double>) { v[3 * atom] = u.x; v[3 * atom + 1] = u.y; v[3 * atom + 2] = u.z }
+        store(o, vo)
+        store(h1, v1)
+        store(h2, v2)
     }
 
     /// SETTLE: the rigid-water position that conserves the molecule's centre of mass and is reached by
@@ -156,11 +183,12 @@ public struct Constraints: Sendable {
         let b3 = SIMD3(xb2 * cosTheta - yb2 * sinTheta, xb2 * sinTheta + yb2 * cosTheta, b1d.z)
         let c3 = SIMD3(-xb2 * cosTheta - yc2 * sinTheta, -xb2 * sinTheta + yc2 * cosTheta, c1d.z)
         func global(_ v: SIMD3<Double>) -> SIMD3<Double> { ex * v.x + ey * v.y + ez * v.z }
-        for (atom, p) in [(w.oxygen, a0 + com + global(a3)), (w.hydrogen1, a0 + com + global(b3)), (w.hydrogen2, a0 + com + global(c3))] {
-            new[3 * Int(atom)] = p.x
-            new[3 * Int(atom) + 1] = p.y
-            new[3 * Int(atom) + 2] = p.z
+        func store(_ atom: Int32, _ p: SIMD3<Double>) {
+            new[3 * Int(atom)] = p.x; new[3 * Int(atom) + 1] = p.y; new[3 * Int(atom) + 2] = p.z
         }
+        store(w.oxygen, a0 + com + global(a3))
+        store(w.hydrogen1, a0 + com + global(b3))
+        store(w.hydrogen2, a0 + com + global(c3))
     }
 }
 
@@ -180,4 +208,9 @@ public enum ConstraintError: Error, CustomStringConvertible {
 
 extension SIMD3 where Scalar == Double {
     var squaredLength: Double { (self * self).sum() }
+}
+
+@inline(__always)
+func cross3(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
 }
