@@ -1,11 +1,12 @@
 import Foundation
 
-/// SplitMix64: a small, fast, seedable generator so initialisation and shuffles are reproducible
-/// from one seed on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+/// SplitMix64: a small, fast, seedable generator so initialisation is reproducible from one seed.
+/// Internal so it cannot clash with MDCore's public one in modules importing both; the public API
+/// takes any RandomNumberGenerator.
+struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,7 +14,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
     /// A standard normal variate (Box–Muller; one of the pair).
-    public mutating func nextNormal() -> Double {
+    mutating func nextNormal() -> Double {
         let u1 = Double(next() >> 11 | 1) * 0x1.0p-53
         let u2 = Double(next() >> 11) * 0x1.0p-53
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
