@@ -39,16 +39,16 @@ final class ClusterPairList {
     private(set) var shiftVectors = [SIMD3<Double>](repeating: .zero, count: 27)
     /// Ranges of i clusters with about equal numbers of cluster pairs, one per thread.
     private(set) var chunks: [Range<Int>] = []
-    private(set) var buildCount = 0
     /// Atom pairs the kernel computes (set bits over all masks).
     private(set) var interactionCount = 0
-    private var builtPositions: [Double] = []
-    private var builtBox: Box?
+    private var skinTracker: VerletSkin
+    var buildCount: Int { skinTracker.buildCount }
 
     init(atomCount: Int, cutoff: Double, skin: Double, exclusions: [[Int32]], threads: Int) {
         self.atomCount = atomCount
         self.cutoff = cutoff
         self.skin = skin
+        skinTracker = VerletSkin(skin: skin)
         self.exclusions = exclusions
         self.threads = max(1, threads)
         atomSlot = Array(repeating: 0, count: atomCount)
@@ -58,22 +58,12 @@ final class ClusterPairList {
     var clusterPairCount: Int { pairJ.count }
 
     /// The next `update` rebuilds.
-    func invalidate() { builtBox = nil }
+    func invalidate() { skinTracker.invalidate() }
 
     /// Rebuilds when needed; returns whether it did.
     @discardableResult
     func update(positions: UnsafeBufferPointer<Double>, box: Box) throws -> Bool {
-        if builtBox == box && builtPositions.count == positions.count {
-            let limit = (skin / 2) * (skin / 2)
-            var moved = false
-            builtPositions.withUnsafeBufferPointer { old in
-                for i in 0..<atomCount {
-                    let dx = positions[3 * i] - old[3 * i], dy = positions[3 * i + 1] - old[3 * i + 1], dz = positions[3 * i + 2] - old[3 * i + 2]
-                    if dx * dx + dy * dy + dz * dz > limit { moved = true; break }
-                }
-            }
-            if !moved { return false }
-        }
+        guard skinTracker.needsRebuild(positions: positions, box: box) else { return false }
         try build(positions: positions, box: box)
         return true
     }
@@ -277,8 +267,6 @@ final class ClusterPairList {
             chunks.append(first..<last)
             first = last
         }
-        builtPositions = Array(positions)
-        builtBox = box
-        buildCount += 1
+        skinTracker.built(positions: positions, box: box)
     }
 }

@@ -29,39 +29,28 @@ public final class NeighborList {
     public private(set) var shiftVectors = [SIMD3<Double>](repeating: .zero, count: 27)
     /// Per atom, the lattice vector subtracted to bring its build-time position into the cell.
     public private(set) var offsets: [SIMD3<Double>]
-    public private(set) var buildCount = 0
-    private var builtPositions: [Double]
-    private var builtBox: Box?
+    private var skinTracker: VerletSkin
+    public var buildCount: Int { skinTracker.buildCount }
 
     public init(atomCount: Int, cutoff: Double, skin: Double, exclusions: [[Int32]], threads: Int = 2) {
         self.atomCount = atomCount
         self.cutoff = cutoff
         self.skin = skin
+        skinTracker = VerletSkin(skin: skin)
         self.exclusions = exclusions
         self.threads = max(1, threads)
         offsets = Array(repeating: .zero, count: atomCount)
-        builtPositions = []
     }
 
     public var pairCount: Int { segments.reduce(0) { $0 + $1.neighbors.count } }
 
     /// The next `update` rebuilds whatever moved.
-    public func invalidate() { builtBox = nil }
+    public func invalidate() { skinTracker.invalidate() }
 
     /// Rebuilds when needed; returns whether it did.
     @discardableResult
     public func update(positions: UnsafeBufferPointer<Double>, box: Box) throws -> Bool {
-        if builtBox == box && builtPositions.count == positions.count {
-            let limit = (skin / 2) * (skin / 2)
-            var moved = false
-            builtPositions.withUnsafeBufferPointer { old in
-                for i in 0..<atomCount {
-                    let dx = positions[3 * i] - old[3 * i], dy = positions[3 * i + 1] - old[3 * i + 1], dz = positions[3 * i + 2] - old[3 * i + 2]
-                    if dx * dx + dy * dy + dz * dz > limit { moved = true; break }
-                }
-            }
-            if !moved { return false }
-        }
+        guard skinTracker.needsRebuild(positions: positions, box: box) else { return false }
         try build(positions: positions, box: box)
         return true
     }
@@ -173,9 +162,7 @@ public final class NeighborList {
             }
         }
         segments = built
-        builtPositions = Array(positions)
-        builtBox = box
-        buildCount += 1
+        skinTracker.built(positions: positions, box: box)
     }
 }
 

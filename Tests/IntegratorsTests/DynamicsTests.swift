@@ -77,3 +77,25 @@ final class DynamicsTests: XCTestCase {
         XCTAssertLessThan(ks, critical)
     }
 }
+
+extension DynamicsTests {
+    /// With constraints the kinetic temperature counts 3N − constraints − 3 degrees of freedom; over
+    /// 40 ps of solvated dynamics its mean must still be the bath's within 1% (MD_LONG_TESTS=1).
+    func testLangevinTemperatureWithConstraintsInWater() throws {
+        guard TestSystem.longTests else { throw XCTSkip("40 ps of solvated dynamics: set MD_LONG_TESTS=1") }
+        var (dynamics, state, _) = try TestSystem.load("ala2-water", constraints: .hBonds, seed: 5)
+        let equilibrated = try AmberNetCDFReader(TestSystem.root.appendingPathComponent("Tests/Fixtures/ala2-water.equilibrated.ncrst").path).frame(0)
+        state.positions = equilibrated.positions
+        state.velocities = equilibrated.velocities!
+        try dynamics.updateForces(state)
+        let integrator = LangevinMiddle(timeStep: 0.002, temperature: 300, friction: 1, seed: 23)
+        var sum = 0.0, count = 0
+        for n in 0..<20_000 {
+            try integrator.step(&state, dynamics)
+            if n % 10 == 0 { sum += dynamics.temperature(state); count += 1 }
+        }
+        let mean = sum / Double(count)
+        print("Langevin in water with constraints: mean T \(mean) K over 40 ps")
+        XCTAssertEqual(mean, 300, accuracy: 3)
+    }
+}
