@@ -51,11 +51,12 @@ public final class Graph<T: TensorScalar> {
         return Variable(graph: self, id: values.count - 1)
     }
 
-    func record(_ value: Tensor<T>, _ op: Op, inputList: [Int]) -> Variable<T> {
+    /// (Any number of inputs, built only when recording.)
+    func record(_ value: Tensor<T>, _ op: @autoclosure () -> Op, inputList: @autoclosure () -> [Int]) -> Variable<T> {
         values.append(value)
         if isRecording {
-            ops.append(op)
-            needsGradient.append(inputList.contains { needsGradient[$0] })
+            ops.append(op())
+            needsGradient.append(inputList().contains { needsGradient[$0] })
         }
         return Variable(graph: self, id: values.count - 1)
     }
