@@ -1,18 +1,7 @@
 import Foundation
+import MDCore
 
-/// SplitMix64: a small, fast, seedable generator so initialisation is reproducible from one seed.
-/// Internal so it cannot clash with MDCore's public one in modules importing both; the public API
-/// takes any RandomNumberGenerator.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension RandomNumberGenerator {
     /// A standard normal variate (Box–Muller; one of the pair).
     mutating func nextNormal() -> Double {
         let u1 = Double(next() >> 11 | 1) * 0x1.0p-53

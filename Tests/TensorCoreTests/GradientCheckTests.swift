@@ -1,4 +1,5 @@
 import XCTest
+import MDCore
 @testable import TensorCore
 
 /// Every operation's VJP against central finite differences in Double, on random inputs.

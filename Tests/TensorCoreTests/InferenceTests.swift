@@ -1,4 +1,5 @@
 import XCTest
+import MDCore
 @testable import TensorCore
 
 final class InferenceTests: XCTestCase {

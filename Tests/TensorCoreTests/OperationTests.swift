@@ -1,4 +1,5 @@
 import XCTest
+import MDCore
 @testable import TensorCore
 
 /// Forward values of the operations against direct loops, in Float (the network's type).
