@@ -79,17 +79,11 @@ final class ClusterPairList {
     private func build(positions: UnsafeBufferPointer<Double>, box: Box) throws {
         let (a, b, c) = box.vectors
         let volume = a.x * b.y * c.z
-        func cross(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> SIMD3<Double> {
-            SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
-        }
-        func norm(_ u: SIMD3<Double>) -> Double { (u * u).sum().squareRoot() }
-        let widths = SIMD3(volume / norm(cross(b, c)), volume / norm(cross(c, a)), volume / norm(cross(a, b)))
+        let widths = box.perpendicularWidths
         guard widths.min() >= 2 * cutoff else {
             throw NeighborListError.boxTooSmall(width: widths.min(), cutoff: cutoff)
         }
-        for na in -1...1 { for nb in -1...1 { for nc in -1...1 {
-            shiftVectors[9 * (na + 1) + 3 * (nb + 1) + (nc + 1)] = a * Double(na) + b * Double(nb) + c * Double(nc)
-        } } }
+        shiftVectors = box.neighbouringImageShifts
 
         // Wrapped fractional and Cartesian positions.
         let n = atomCount
@@ -97,10 +91,7 @@ final class ClusterPairList {
         var wrapped = [SIMD3<Double>](repeating: .zero, count: n)
         for i in 0..<n {
             let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-            let sz = x.z / c.z
-            let sy = (x.y - sz * c.y) / b.y
-            let sx = (x.x - sz * c.x - sy * b.x) / a.x
-            let s = SIMD3(sx, sy, sz)
+            let s = box.fractional(x, vectors: (a, b, c))
             let whole = s.rounded(.down)
             let offset = a * whole.x + b * whole.y + c * whole.z
             offsets[i] = offset

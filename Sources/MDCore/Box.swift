@@ -62,3 +62,35 @@ public struct Box: Equatable, Sendable, CustomStringConvertible {
                lengths.x, lengths.y, lengths.z, angles.x, angles.y, angles.z) + " (\(shapeName))"
     }
 }
+
+extension Box {
+    /// Distances between opposite faces: a sphere of radius R spans ±R/width in each fractional
+    /// coordinate, which is what cell lists need to know.
+    public var perpendicularWidths: SIMD3<Double> {
+        let (a, b, c) = vectors
+        func cross(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> SIMD3<Double> {
+            SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
+        }
+        func norm(_ u: SIMD3<Double>) -> Double { (u * u).sum().squareRoot() }
+        let volume = a.x * b.y * c.z
+        return SIMD3(volume / norm(cross(b, c)), volume / norm(cross(c, a)), volume / norm(cross(a, b)))
+    }
+
+    /// Fractional coordinates of a Cartesian position (the cell matrix is lower triangular).
+    @inline(__always)
+    public func fractional(_ x: SIMD3<Double>, vectors v: (a: SIMD3<Double>, b: SIMD3<Double>, c: SIMD3<Double>)) -> SIMD3<Double> {
+        let sz = x.z / v.c.z
+        let sy = (x.y - sz * v.c.y) / v.b.y
+        return SIMD3((x.x - sz * v.c.x - sy * v.b.x) / v.a.x, sy, sz)
+    }
+
+    /// The 27 lattice vectors nₐa + n_b b + n_c c with each n in −1…1, at index 9(nₐ+1) + 3(n_b+1) + (n_c+1).
+    public var neighbouringImageShifts: [SIMD3<Double>] {
+        let (a, b, c) = vectors
+        var shifts: [SIMD3<Double>] = []
+        for na in -1...1 { for nb in -1...1 { for nc in -1...1 {
+            shifts.append(a * Double(na) + b * Double(nb) + c * Double(nc))
+        } } }
+        return shifts
+    }
+}

@@ -57,31 +57,20 @@ public final class NeighborList {
 
     private func build(positions: UnsafeBufferPointer<Double>, box: Box) throws {
         let (a, b, c) = box.vectors
-        let volume = a.x * b.y * c.z
-        func cross(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> SIMD3<Double> {
-            SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
-        }
-        func norm(_ u: SIMD3<Double>) -> Double { (u * u).sum().squareRoot() }
-        // Perpendicular widths: a sphere of radius R spans ±R/width in each fractional coordinate.
-        let widths = SIMD3(volume / norm(cross(b, c)), volume / norm(cross(c, a)), volume / norm(cross(a, b)))
+        let widths = box.perpendicularWidths
         guard widths.min() >= 2 * cutoff else {
             throw NeighborListError.boxTooSmall(width: widths.min(), cutoff: cutoff)
         }
         let range = cutoff + skin
         let cells = SIMD3<Int>(max(1, Int(widths.x / range)), max(1, Int(widths.y / range)), max(1, Int(widths.z / range)))
-        for na in -1...1 { for nb in -1...1 { for nc in -1...1 {
-            shiftVectors[9 * (na + 1) + 3 * (nb + 1) + (nc + 1)] = a * Double(na) + b * Double(nb) + c * Double(nc)
-        } } }
+        shiftVectors = box.neighbouringImageShifts
 
         // Fractional coordinates (lower-triangular cell matrix), wrapped; the wrap is the atom's offset.
         var wrapped = [SIMD3<Double>](repeating: .zero, count: atomCount)
         var cellOf = [Int](repeating: 0, count: atomCount)
         for i in 0..<atomCount {
             let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-            let sz = x.z / c.z
-            let sy = (x.y - sz * c.y) / b.y
-            let sx = (x.x - sz * c.x - sy * b.x) / a.x
-            let s = SIMD3(sx, sy, sz)
+            let s = box.fractional(x, vectors: (a, b, c))
             let n = s.rounded(.down)
             let offset = a * n.x + b * n.y + c * n.z
             offsets[i] = offset

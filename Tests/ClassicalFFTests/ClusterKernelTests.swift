@@ -112,7 +112,7 @@ final class ClusterKernelTests: XCTestCase {
         terms.exclusions = (0..<n).map { i in (0..<n).filter { $0 != i }.map(Int32.init) }
         x = Array(x.prefix(3 * n))
         let box = Box(a: 30, b: 30, c: 30)
-        let (fast, reference) = kernels(terms)
+        let (fast, _) = kernels(terms)
         guard case .clusters = fast else { return XCTFail("expected the cluster kernel") }
         let result = try evaluate(fast, x, box)
         XCTAssertEqual(result.elec, 0)
