@@ -15,6 +15,7 @@ let package = Package(
 
         .target(name: "MDCore"),
         .target(name: "TensorCore", dependencies: ["MDCore", "COpenBLAS"]),
+        .target(name: "Equivariant", dependencies: ["MDCore", "TensorCore"]),
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
         .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
         .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
@@ -28,5 +29,6 @@ let package = Package(
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators", "ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "MDCore"]),
+        .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
     ]
 )
