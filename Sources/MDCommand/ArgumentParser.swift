@@ -58,9 +58,11 @@ public struct CommandSpec: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Help rows align at column 26; a longer option name puts its help on the next line.
     private func row(_ left: String, _ right: String) -> String {
-        let pad = max(24 - left.count, 1)
-        return "  " + left + String(repeating: " ", count: pad) + right
+        let column = 24
+        if left.count >= column { return "  " + left + "\n" + String(repeating: " ", count: column + 2) + right }
+        return "  " + left + String(repeating: " ", count: column - left.count) + right
     }
 }
 

@@ -1,7 +1,7 @@
 /// Shared option groups, so every subcommand spells them the same way.
 enum CommonOptions {
     static let forces = OptionSpec("forces", value: "classical|learned[=MODEL]",
-                                   help: "Force provider: the AMBER force field of the prmtop, or a trained network (default model when none is named).")
+                                   help: "Force provider: classical, the AMBER force field of the prmtop (default); learned, a trained network, is not available yet (issue 9).")
     static let coordinates = OptionSpec("coordinates", value: "FILE", help: "Coordinates when SYSTEM is a prmtop (default: the .rst7 beside it with the same stem).")
     static let precision = OptionSpec("precision", value: "mixed|double",
                                       help: "Pair forces in Float with Double sums (default, as OpenMM's mixed) or all in Double.")

@@ -59,7 +59,7 @@ final class NeighborListTests: XCTestCase {
             }
             let cutoff = 9.0
             let list = NeighborList(atomCount: 400, cutoff: cutoff, skin: 1.5, exclusions: [], threads: 2)
-            try x.withUnsafeBufferPointer { try list.update(positions: $0, box: box) }
+            _ = try x.withUnsafeBufferPointer { try list.update(positions: $0, box: box) }
             let (listed, duplicates) = listedPairs(list, x, cutoff: cutoff)
             XCTAssertEqual(duplicates, 0, "\(box)")
             let expected = bruteForcePairs(x, box, cutoff: cutoff)
@@ -88,7 +88,7 @@ final class NeighborListTests: XCTestCase {
     func testLeavesOutExclusionsAndRefusesTinyBoxes() throws {
         let x: [Double] = [1, 1, 1, 2, 1, 1, 3, 1, 1]
         let list = NeighborList(atomCount: 3, cutoff: 5, skin: 1, exclusions: [[1], [0], []], threads: 1)
-        try x.withUnsafeBufferPointer { try list.update(positions: $0, box: Box(a: 20, b: 20, c: 20)) }
+        _ = try x.withUnsafeBufferPointer { try list.update(positions: $0, box: Box(a: 20, b: 20, c: 20)) }
         XCTAssertEqual(listedPairs(list, x, cutoff: 5).pairs.sorted { $0.lexicographicallyPrecedes($1) }, [[0, 2], [1, 2]])
         XCTAssertThrowsError(try x.withUnsafeBufferPointer { try list.update(positions: $0, box: Box(a: 9, b: 20, c: 20)) })
     }
