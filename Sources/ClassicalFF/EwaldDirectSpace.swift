@@ -4,7 +4,7 @@ import MDCore
 
 /// Arithmetic the pair kernels run in: Float (OpenMM's "mixed" precision, the default) or Double.
 /// Pairs are processed eight at a time; each precision supplies the screened-Coulomb functions.
-protocol KernelReal: BinaryFloatingPoint, SIMDScalar where Self.RawSignificand: FixedWidthInteger {
+protocol KernelReal: BinaryFloatingPoint, SIMDScalar, Codable {
     /// erfc(x) and e^(−x²) for x ≥ 0, lane by lane.
     static func complementaryErrorAndGaussian(_ x: SIMD8<Self>) -> (erfc: SIMD8<Self>, gaussian: SIMD8<Self>)
 }
