@@ -91,12 +91,10 @@ final class ClusterPairList {
         var wrapped = [SIMD3<Double>](repeating: .zero, count: n)
         for i in 0..<n {
             let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-            let s = box.fractional(x, vectors: (a, b, c))
-            let whole = s.rounded(.down)
-            let offset = a * whole.x + b * whole.y + c * whole.z
+            let (fraction, offset) = box.wrap(x, vectors: (a, b, c))
             offsets[i] = offset
             wrapped[i] = x - offset
-            frac[i] = s - whole
+            frac[i] = fraction
         }
 
         // Columns about one cluster (eight atoms at the mean density) across.

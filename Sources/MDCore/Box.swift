@@ -84,6 +84,16 @@ extension Box {
         return SIMD3((x.x - sz * v.c.x - sy * v.b.x) / v.a.x, sy, sz)
     }
 
+    /// A position brought into the primary cell: its fractional coordinates in [0, 1) and the lattice
+    /// vector that was subtracted to get there.
+    @inline(__always)
+    public func wrap(_ x: SIMD3<Double>, vectors v: (a: SIMD3<Double>, b: SIMD3<Double>, c: SIMD3<Double>))
+        -> (fraction: SIMD3<Double>, offset: SIMD3<Double>) {
+        let s = fractional(x, vectors: v)
+        let whole = s.rounded(.down)
+        return (s - whole, v.a * whole.x + v.b * whole.y + v.c * whole.z)
+    }
+
     /// The 27 lattice vectors nₐa + n_b b + n_c c with each n in −1…1, at index 9(nₐ+1) + 3(n_b+1) + (n_c+1).
     public var neighbouringImageShifts: [SIMD3<Double>] {
         let (a, b, c) = vectors

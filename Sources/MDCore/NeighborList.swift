@@ -70,12 +70,9 @@ public final class NeighborList {
         var cellOf = [Int](repeating: 0, count: atomCount)
         for i in 0..<atomCount {
             let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-            let s = box.fractional(x, vectors: (a, b, c))
-            let n = s.rounded(.down)
-            let offset = a * n.x + b * n.y + c * n.z
+            let (f, offset) = box.wrap(x, vectors: (a, b, c))
             offsets[i] = offset
             wrapped[i] = x - offset
-            let f = s - n
             let ci = SIMD3<Int>(min(Int(f.x * Double(cells.x)), cells.x - 1), min(Int(f.y * Double(cells.y)), cells.y - 1),
                                 min(Int(f.z * Double(cells.z)), cells.z - 1))
             cellOf[i] = (ci.x * cells.y + ci.y) * cells.z + ci.z

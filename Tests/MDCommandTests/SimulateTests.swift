@@ -38,7 +38,7 @@ final class SimulateTests: XCTestCase {
 
     func testRefusesToOverwriteAndReportsBadOptions() throws {
         let d = try scratch()
-        FileManager.default.createFile(atPath: "\(d)/taken.nc", contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(d)/taken.nc", contents: Data("x".utf8)))
         let refused = Run(["simulate", system, "--steps", "1", "--out", "\(d)/taken.nc"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.err.contains("taken.nc: exists; pass --overwrite"), refused.err)
