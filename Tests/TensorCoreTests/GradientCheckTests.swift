@@ -48,6 +48,10 @@ final class GradientCheckTests: XCTestCase {
         c.append(Case(name: "sum all", inputs: [Shape(3, 4)]) { $0[0].sum() })
         c.append(Case(name: "mean all", inputs: [Shape(3, 4)]) { $0[0].mean() })
         c.append(Case(name: "row norm", inputs: [Shape(4, 3)]) { $0[0].norm(epsilon: 1e-3) })
+        c.append(Case(name: "huber, both branches", inputs: [Shape(5, 4)]) { $0[0].huber(delta: 0.5) })
+        c.append(Case(name: "vector Huber loss", inputs: [Shape(6, 3), Shape(6, 3)]) { x in
+            (x[0] - x[1]).norm(epsilon: 1e-9).huber(delta: 1).mean()
+        })
         c.append(Case(name: "gather rows", inputs: [Shape(4, 3)]) { $0[0].gather(rows: index) })
         c.append(Case(name: "scatter-add rows", inputs: [Shape(6, 2, 2)]) { $0[0].scatterAdd(rows: index, count: 5) })
         c.append(Case(name: "concat axis 0", inputs: [Shape(2, 3), Shape(1, 3), Shape(3, 3)]) { $0[0].graph.concat($0, axis: 0) })
