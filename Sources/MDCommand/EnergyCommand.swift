@@ -10,11 +10,7 @@ struct EnergyCommand: Subcommand {
         options: [
             CommonOptions.forces, CommonOptions.coordinates,
             OptionSpec("frame", value: "FILE:INDEX", help: "Take coordinates from a trajectory frame (0-based; negative counts from the end)."),
-            OptionSpec("nonbonded", value: "pme|nocutoff", help: "PME (default for periodic systems) or all pairs without cutoff (default in vacuum)."),
-            OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
-            OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance that sets α and the PME grid (default 2e-4; OpenMM's 5e-4 is looser)."),
-            OptionSpec("coulomb", value: "amber|openmm", help: "Coulomb constant: AMBER's 332.0522173 (default) or OpenMM's 332.0637 kcal·Å/(mol·e²)."),
-            CommonOptions.precision,
+        ] + ClassicalOptionsParser.options + [
             OptionSpec("write-forces", value: "OUT.nc", help: "Write the frame with its forces (AMBER NetCDF trajectory, `forces` variable)."),
             CommonOptions.json, CommonOptions.overwrite,
         ],
@@ -84,8 +80,17 @@ struct EnergyReport: Codable {
     var rmsForce: Double
 }
 
-/// The classical force-field options shared by `energy` and `simulate`.
+/// The classical force-field options shared by `energy` and `simulate`: their spellings and their parsing.
 enum ClassicalOptionsParser {
+    static let options = [
+        OptionSpec("nonbonded", value: "pme|nocutoff", help: "PME (default for periodic systems) or all pairs without cutoff (default in vacuum)."),
+        OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
+        OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance that sets α and the PME grid (default 2e-4; OpenMM's 5e-4 is looser)."),
+        OptionSpec("coulomb", value: "amber|openmm", help: "Coulomb constant: AMBER's 332.0522173 (default) or OpenMM's 332.0637 kcal·Å/(mol·e²)."),
+        OptionSpec("precision", value: "mixed|double",
+                   help: "Pair forces in Float with Double sums (default, as OpenMM's mixed) or all in Double."),
+    ]
+
     static func parse(_ arguments: ParsedArguments, periodic: Bool) throws -> ClassicalOptions {
         var options = ClassicalOptions()
         guard case let .pme(defaultCutoff, defaultTolerance) = ClassicalOptions.Nonbonded.pmeDefault else { preconditionFailure() }

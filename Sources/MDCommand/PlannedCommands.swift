@@ -3,8 +3,6 @@ enum CommonOptions {
     static let forces = OptionSpec("forces", value: "classical|learned[=MODEL]",
                                    help: "Force provider: classical, the AMBER force field of the prmtop (default); learned, a trained network, is not available yet (issue 9).")
     static let coordinates = OptionSpec("coordinates", value: "FILE", help: "Coordinates when SYSTEM is a prmtop (default: the .rst7 beside it with the same stem).")
-    static let precision = OptionSpec("precision", value: "mixed|double",
-                                      help: "Pair forces in Float with Double sums (default, as OpenMM's mixed) or all in Double.")
     static let json = OptionSpec("json", help: "Print the result as JSON.")
     static let overwrite = OptionSpec("overwrite", help: "Replace output files that already exist (never done otherwise).")
     static let quiet = OptionSpec("quiet", help: "No progress line on standard error.")

@@ -20,11 +20,7 @@ struct SimulateCommand: Subcommand {
             OptionSpec("seed", value: "N", help: "Random seed for velocities and noise (default 1)."),
             OptionSpec("minimize", value: "N", help: "First minimise the energy (FIRE) for at most N iterations or until no force exceeds 1 kcal/mol/Å; 0 skips (default)."),
             OptionSpec("constraints", value: "hbonds|none", help: "Bonds to hydrogen and rigid waters (default hbonds), or none."),
-            OptionSpec("nonbonded", value: "pme|nocutoff", help: "As for md energy (default pme when periodic)."),
-            OptionSpec("cutoff", value: "Å", help: "Real-space cutoff with PME (default 9)."),
-            OptionSpec("pme-tolerance", value: "TOL", help: "Ewald error tolerance (default 2e-4)."),
-            OptionSpec("coulomb", value: "amber|openmm", help: "Coulomb constant (default amber)."),
-            CommonOptions.precision,
+        ] + ClassicalOptionsParser.options + [
             OptionSpec("out", value: "FILE.nc", help: "Trajectory (AMBER NetCDF); frames every --interval steps."),
             OptionSpec("interval", value: "N", help: "Steps between trajectory frames and log lines (default 500)."),
             OptionSpec("save-forces", help: "Store forces in the trajectory (training data)."),
