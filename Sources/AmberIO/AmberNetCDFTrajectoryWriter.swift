@@ -67,24 +67,13 @@ public enum AmberNetCDFRestart {
     /// adapted step); readers that do not know them ignore them.
     public static func write(_ frame: Frame, to path: String, title: String = "md", overwrite: Bool = false,
                              attributes: [String: Double] = [:]) throws {
-        if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw FileAccessError(file: path, "exists; pass --overwrite to replace it")
-        }
-        let temporary = path + ".partial"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
+        try FileBytes.replace(path, overwrite: overwrite) { temporary in
             let file = try NetCDFFile.create(temporary)
+            defer { file.close() }
             let contents = AmberNetCDF.Contents(of: frame)
             let variables = try AmberNetCDF.define(file, kind: .restart, atomCount: frame.atomCount, contents: contents, title: title,
                                                    attributes: attributes)
             try AmberNetCDF.put(frame, index: nil, variables: variables, file: file, contents: contents, atomCount: frame.atomCount)
-            file.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            throw FileAccessError(file: path, "cannot be written: \(String(cString: strerror(errno)))")
         }
     }
 }
