@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 import openmm as mm
-import openmm.app as app
 import openmm.unit as u
+from openmm_setup import cpu_context
 
 
 def main():
@@ -25,16 +25,9 @@ def main():
     print("| system | atoms | PME grid | getState evaluations/s | integrator steps/s (1 force each) |")
     print("| --- | --- | --- | --- | --- |")
     for name in args.systems:
-        prm = app.AmberPrmtopFile(f"systems/{name}/{name}.prmtop")
-        crd = app.AmberInpcrdFile(f"systems/{name}/{name}.rst7")
-        system = prm.createSystem(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * u.nanometer, constraints=None,
-                                  rigidWater=False, ewaldErrorTolerance=args.tolerance, removeCMMotion=False)
-        platform = mm.Platform.getPlatformByName("CPU")
         integrator = mm.VerletIntegrator(0.001)
-        context = mm.Context(system, integrator, platform, {"Threads": args.threads})
-        context.setPeriodicBoxVectors(*crd.boxVectors)
+        system, crd, context = cpu_context(name, integrator, args.tolerance, args.threads, rigid=False)
         x = np.array(crd.positions.value_in_unit(u.nanometer))
-        context.setPositions(x)
         nb = [f for f in system.getForces() if isinstance(f, mm.NonbondedForce)][0]
         _, nx, ny, nz = nb.getPMEParametersInContext(context)
         rng = np.random.default_rng(0)

@@ -9,8 +9,8 @@ import argparse
 import time
 
 import openmm as mm
-import openmm.app as app
 import openmm.unit as u
+from openmm_setup import cpu_context
 
 
 def main():
@@ -23,14 +23,8 @@ def main():
     print("| system | atoms | steps/s | ns/day |")
     print("| --- | --- | --- | --- |")
     for name in args.systems:
-        prm = app.AmberPrmtopFile(f"systems/{name}/{name}.prmtop")
-        crd = app.AmberInpcrdFile(f"systems/{name}/{name}.rst7")
-        system = prm.createSystem(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * u.nanometer, constraints=app.HBonds,
-                                  rigidWater=True, ewaldErrorTolerance=args.tolerance)
         integrator = mm.LangevinMiddleIntegrator(300 * u.kelvin, 1 / u.picosecond, 0.002 * u.picoseconds)
-        context = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"), {"Threads": args.threads})
-        context.setPeriodicBoxVectors(*crd.boxVectors)
-        context.setPositions(crd.positions)
+        system, _, context = cpu_context(name, integrator, args.tolerance, args.threads, rigid=True)
         context.setVelocitiesToTemperature(300 * u.kelvin, 1)
         steps = args.steps or (2000 if system.getNumParticles() < 10000 else 200)
         integrator.step(20)
