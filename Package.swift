@@ -19,7 +19,10 @@ let package = Package(
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
         .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
         .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
-        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators"]),
+        .target(name: "LearnedFF", dependencies: ["MDCore", "AmberIO", "TensorCore", "Equivariant"]),
+        .target(name: "Analysis", dependencies: ["MDCore", "AmberIO"]),
+        .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
+                                                  "LearnedFF", "Analysis"]),
         .executableTarget(name: "md", dependencies: ["MDCommand"]),
         .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore"]),
 
@@ -30,5 +33,7 @@ let package = Package(
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "MDCore"]),
         .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
+        .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "MDCore"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AmberIO", "MDCore"]),
     ]
 )

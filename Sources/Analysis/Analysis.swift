@@ -1,0 +1,1 @@
+// Trajectory analysis: superposition, RMSD, radius of gyration, bonded geometry, RDFs, reports.

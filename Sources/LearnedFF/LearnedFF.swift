@@ -1,0 +1,1 @@
+// The trained network as a ForceProvider, model files and training data.
