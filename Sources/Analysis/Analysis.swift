@@ -1,1 +1,0 @@
-// Trajectory analysis: superposition, RMSD, radius of gyration, bonded geometry, RDFs, reports.
