@@ -11,12 +11,15 @@ public struct BondedGeometry: Sendable {
         /// Reference (equilibrium) length r₀, Å.
         public var length: Double
         public var involvesHydrogen: Bool
+        /// Held at r₀ by a constraint in the simulations (per the `ConstraintRule`).
+        public var constrained: Bool
 
-        public init(i: Int, j: Int, length: Double, involvesHydrogen: Bool = false) {
+        public init(i: Int, j: Int, length: Double, involvesHydrogen: Bool = false, constrained: Bool = false) {
             self.i = i
             self.j = j
             self.length = length
             self.involvesHydrogen = involvesHydrogen
+            self.constrained = constrained
         }
     }
 
@@ -25,12 +28,15 @@ public struct BondedGeometry: Sendable {
         public var i: Int, j: Int, k: Int
         /// Reference angle θ₀, degrees.
         public var angle: Double
+        /// Held rigid in the simulations (the H–O–H angle of a rigid water).
+        public var constrained: Bool
 
-        public init(i: Int, j: Int, k: Int, angle: Double) {
+        public init(i: Int, j: Int, k: Int, angle: Double, constrained: Bool = false) {
             self.i = i
             self.j = j
             self.k = k
             self.angle = angle
+            self.constrained = constrained
         }
     }
 
@@ -43,10 +49,18 @@ public struct BondedGeometry: Sendable {
     }
 
     /// The prmtop's bonds and angles with their equilibrium values (both with and without hydrogen;
-    /// TIP3P's H–H bond, there for SETTLE, is a bond like any other).
-    public init(prmtop: Prmtop) {
-        bonds = prmtop.bonds.map { Bond(i: $0.i, j: $0.j, length: prmtop.bondEquilibriumLengths[$0.type], involvesHydrogen: $0.involvesHydrogen) }
-        angles = prmtop.angles.map { Angle(i: $0.i, j: $0.j, k: $0.k, angle: prmtop.angleEquilibriumValues[$0.type] * 180 / .pi) }
+    /// TIP3P's H–H bond, there for SETTLE, is a bond like any other). `constraints` marks the terms
+    /// the simulations held rigid: with `.hBonds`, bonds to hydrogen and the angles of rigid waters.
+    public init(prmtop: Prmtop, constraints: ConstraintRule = .none) {
+        let water = constraints == .hBonds ? ConstraintRule.rigidWaterAtoms(prmtop).atoms : []
+        bonds = prmtop.bonds.map {
+            Bond(i: $0.i, j: $0.j, length: prmtop.bondEquilibriumLengths[$0.type], involvesHydrogen: $0.involvesHydrogen,
+                 constrained: constraints == .hBonds && ($0.involvesHydrogen || (water.contains($0.i) && water.contains($0.j))))
+        }
+        angles = prmtop.angles.map {
+            Angle(i: $0.i, j: $0.j, k: $0.k, angle: prmtop.angleEquilibriumValues[$0.type] * 180 / .pi,
+                  constrained: water.contains($0.i) && water.contains($0.j) && water.contains($0.k))
+        }
     }
 
     @inline(__always)

@@ -1,6 +1,8 @@
-/// Bond and angle deviations gathered over a trajectory: histograms, RMS and maximum overall and per
-/// frame, and the first frame where the structure collapsed, i.e. where some bonded distance is more
-/// than `collapseThreshold` from its reference length (the design's stability criterion, 0.5 Å).
+/// Bond and angle deviations gathered over a trajectory: RMS and maximum overall and per frame, RMS and
+/// histograms over the free (unconstrained) terms, whose deviations are the informative ones, and
+/// the first frame where the structure collapsed, i.e. where some bonded distance, constrained or
+/// not, is more than `collapseThreshold` from its reference length (the design's stability
+/// criterion, 0.5 Å).
 public struct BondedStatistics: Sendable {
     public struct Extreme: Codable, Equatable, Sendable {
         /// Index into the trajectory's frames as read (not the analysed-frame count).
@@ -24,6 +26,7 @@ public struct BondedStatistics: Sendable {
     }
 
     public let collapseThreshold: Double
+    /// Over free bonds and angles.
     public var bondHistogram: Histogram
     public var angleHistogram: Histogram
     /// Per analysed frame.
@@ -35,8 +38,9 @@ public struct BondedStatistics: Sendable {
     public private(set) var firstCollapse: Collapse?
     public private(set) var collapsedFrames = 0
     private var bondSquares = 0.0, bondCount = 0
-    private var heavyBondSquares = 0.0, heavyBondCount = 0
+    private var freeBondSquares = 0.0, freeBondCount = 0
     private var angleSquares = 0.0, angleCount = 0
+    private var freeAngleSquares = 0.0, freeAngleCount = 0
 
     public init(collapseThreshold: Double = 0.5,
                 bondHistogram: Histogram = Histogram(lower: -0.25, upper: 0.25, bins: 125),
@@ -51,9 +55,12 @@ public struct BondedStatistics: Sendable {
                              bondDeviations: UnsafeBufferPointer<Double>, angleDeviations: UnsafeBufferPointer<Double>) {
         var squares = 0.0, largest = 0.0, largestTerm = -1, over = 0
         for (n, d) in bondDeviations.enumerated() {
-            bondHistogram.add(d)
             squares += d * d
-            if !geometry.bonds[n].involvesHydrogen { heavyBondSquares += d * d; heavyBondCount += 1 }
+            if !geometry.bonds[n].constrained {
+                bondHistogram.add(d)
+                freeBondSquares += d * d
+                freeBondCount += 1
+            }
             // A NaN deviation (coincident atoms cannot give one, but a corrupt frame might) counts as collapse.
             let size = d.isNaN ? Double.infinity : abs(d)
             if size > largest || largestTerm < 0 { largest = size; largestTerm = n }
@@ -77,8 +84,12 @@ public struct BondedStatistics: Sendable {
         }
         var angleFrame = 0.0, angleLargest = -1.0, angleTerm = -1
         for (n, d) in angleDeviations.enumerated() {
-            angleHistogram.add(d)
             angleFrame += d * d
+            if !geometry.angles[n].constrained {
+                angleHistogram.add(d)
+                freeAngleSquares += d * d
+                freeAngleCount += 1
+            }
             if abs(d) > angleLargest { angleLargest = abs(d); angleTerm = n }
         }
         angleSquares += angleFrame
@@ -91,8 +102,10 @@ public struct BondedStatistics: Sendable {
 
     /// RMS of r − r₀ over all bonds and frames, Å.
     public var bondRMSDeviation: Double { bondCount > 0 ? (bondSquares / Double(bondCount)).squareRoot() : 0 }
-    /// The same over bonds without hydrogen (those not held by H-bond constraints), Å.
-    public var heavyBondRMSDeviation: Double { heavyBondCount > 0 ? (heavyBondSquares / Double(heavyBondCount)).squareRoot() : 0 }
+    /// The same over free bonds (not constrained), Å.
+    public var freeBondRMSDeviation: Double { freeBondCount > 0 ? (freeBondSquares / Double(freeBondCount)).squareRoot() : 0 }
     /// RMS of θ − θ₀ over all angles and frames, degrees.
     public var angleRMSDeviation: Double { angleCount > 0 ? (angleSquares / Double(angleCount)).squareRoot() : 0 }
+    /// The same over free angles, degrees.
+    public var freeAngleRMSDeviation: Double { freeAngleCount > 0 ? (freeAngleSquares / Double(freeAngleCount)).squareRoot() : 0 }
 }

@@ -4,17 +4,12 @@ import MDCore
 /// Instantaneous temperature from a frame's velocities: T = 2 K / (n_dof k_B) with K = ½ Σ m v².
 ///
 /// Trajectories do not record which constraints the run held, so the degrees of freedom follow a
-/// stated rule: with `.hBonds` (md simulate's default, AMBER's ntc=2 with rigid water) every
+/// stated `ConstraintRule`: with `.hBonds` (md simulate's default, AMBER's ntc=2 with rigid water) every
 /// three-site water residue holds 3 constraints and every other bond to hydrogen 1; with `.none`
 /// nothing is constrained. Three more are removed for the centre-of-mass motion md removes. Massless
 /// extra points carry no degrees of freedom. This is the count `Integrators.Dynamics` uses for the
 /// same options, recomputed here from the prmtop so that analysis does not depend on the integrators.
 public struct KineticTemperature: Sendable {
-    public enum Constraints: String, Codable, Sendable {
-        case hBonds = "hbonds"
-        case none
-    }
-
     public let masses: [Double]
     public let degreesOfFreedom: Int
     /// The rule in words, for reports.
@@ -29,20 +24,13 @@ public struct KineticTemperature: Sendable {
         self.rule = rule
     }
 
-    public init(prmtop: Prmtop, constraints: Constraints, centerOfMassRemoved: Bool = true) {
+    public init(prmtop: Prmtop, constraints: ConstraintRule, centerOfMassRemoved: Bool = true) {
         let massive = prmtop.masses.filter { $0 > 0 }.count
         var constrained = 0
         var waterRule = 0, hydrogenRule = 0
         if constraints == .hBonds {
-            var waterAtoms = Set<Int>()
-            for r in 0..<prmtop.residueCount where ResidueKind(residueName: prmtop.residueNames[r]) == .water {
-                let atoms = prmtop.residueAtoms(r)
-                let oxygens = atoms.filter { prmtop.elements[$0] == .oxygen }.count
-                let hydrogens = atoms.filter { prmtop.elements[$0] == .hydrogen }.count
-                guard atoms.count == 3, oxygens == 1, hydrogens == 2 else { continue }
-                waterAtoms.formUnion(atoms)
-                waterRule += 1
-            }
+            let (waterAtoms, waters) = ConstraintRule.rigidWaterAtoms(prmtop)
+            waterRule = waters
             hydrogenRule = prmtop.bonds.filter { $0.involvesHydrogen && !waterAtoms.contains($0.i) && !waterAtoms.contains($0.j) }.count
             constrained = 3 * waterRule + hydrogenRule
         }

@@ -55,6 +55,12 @@ final class GeometryTests: XCTestCase {
         let (frame, _) = try Rst7.read(AnalysisFixtures.path("ala2-water.rst7"))
         let geometry = BondedGeometry(prmtop: prmtop)
         XCTAssertEqual(geometry.bonds.count, prmtop.bonds.count)
+        XCTAssertFalse(geometry.bonds.contains { $0.constrained } || geometry.angles.contains { $0.constrained })
+        // With H-bond constraints and rigid TIP3P (bonded O–H, O–H, H–H; no water angle in this prmtop)
+        // the free bonds are alanine dipeptide's nine heavy-atom bonds; all 36 angles stay free.
+        let rigid = BondedGeometry(prmtop: prmtop, constraints: .hBonds)
+        XCTAssertEqual(rigid.bonds.filter { !$0.constrained }.count, 9)
+        XCTAssertEqual(rigid.angles.filter { !$0.constrained }.count, 36)
         let (bonds, angles) = geometry.deviations(frame.positions, box: frame.box)
         // Against a direct computation for every bond of the solute and the reference length from the file.
         for (n, bond) in prmtop.bonds.enumerated() where bond.i < 22 {
