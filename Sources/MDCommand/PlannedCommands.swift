@@ -30,15 +30,3 @@ struct EvaluateCommand: Subcommand {
         options: [CommonOptions.json, CommonOptions.quiet])
     static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 8) }
 }
-
-struct CompareCommand: Subcommand {
-    static let spec = CommandSpec(
-        name: "compare", summary: "Compare two trajectories (learned against classical).",
-        positionals: [PositionalSpec("A", help: "First trajectory (.nc)."), PositionalSpec("B", help: "Second trajectory (.nc).")],
-        options: [
-            OptionSpec("system", value: "SYSTEM", help: "The system both trajectories simulate."),
-            OptionSpec("report", value: "FILE", help: "Write a report (Markdown or HTML)."),
-            CommonOptions.json, CommonOptions.overwrite,
-        ])
-    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 9) }
-}

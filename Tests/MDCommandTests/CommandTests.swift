@@ -70,7 +70,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testUnimplementedCommandsSaySoAndFail() {
-        for (name, args) in [("train", ["x"]), ("evaluate", ["m", "d"]), ("compare", ["a", "b"]),
+        for (name, args) in [("train", ["x"]), ("evaluate", ["m", "d"]),
                              ("simulate", [Paths.root.appendingPathComponent("systems/ala2-vacuum").path, "--forces", "learned"])] {
             let run = Run([name] + args)
             XCTAssertEqual(run.status, 1, name)

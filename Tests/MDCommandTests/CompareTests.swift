@@ -1,0 +1,205 @@
+import Foundation
+import XCTest
+import AmberIO
+import MDCore
+@testable import MDCommand
+
+/// `md compare` end to end on short trajectories made from the shipped OpenMM fixture (5 frames of
+/// alanine dipeptide in water with velocities, forces and box): an intact copy, and a copy with one
+/// bond stretched by 1 Å in one frame, which must be reported as a collapse at that frame and bond.
+final class CompareTests: XCTestCase {
+    private static let directory: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("md-compare-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+    private let system = Paths.fixture("ala2-water.prmtop")
+    private let source = Paths.fixture("ala2-water.openmm.nc")
+    private let brokenFrame = 3
+
+    private struct Setup {
+        var good: String
+        var broken: String
+        var bare: String
+        var prmtop: Prmtop
+        /// The stretched bond's atoms (0-based) and its deviation r − r₀ in the intact frame.
+        var i: Int
+        var j: Int
+        var intactDeviation: Double
+        var brokenTime: Double
+    }
+
+    private static var cached: Setup?
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: directory)
+        super.tearDown()
+    }
+
+    /// Writes good.nc (a copy), broken.nc (frame 3 with a terminal heavy atom pulled 1 Å out along
+    /// its only bond) and bare.nc (coordinates and box only) once for all tests.
+    private func setup() throws -> Setup {
+        if let cached = Self.cached { return cached }
+        let prmtop = try Prmtop(contentsOf: system)
+        let reader = try AmberNetCDFReader(source)
+        let frames = try (0..<reader.frameCount).map { try reader.frame($0) }
+        XCTAssertEqual(frames.count, 5)
+        // A bond between heavy atoms whose second atom has no other bond (a carbonyl O).
+        var degree = [Int](repeating: 0, count: prmtop.atomCount)
+        for b in prmtop.bonds { degree[b.i] += 1; degree[b.j] += 1 }
+        let bond = try XCTUnwrap(prmtop.bonds.first { !$0.involvesHydrogen && (degree[$0.i] == 1 || degree[$0.j] == 1) })
+        let (i, j) = degree[bond.j] == 1 ? (bond.i, bond.j) : (bond.j, bond.i)
+        let original = frames[brokenFrame]
+        let u = original.position(j) - original.position(i)
+        let r = (u * u).sum().squareRoot()
+        var broken = frames
+        for k in 0..<3 { broken[brokenFrame].positions[3 * j + k] += u[k] / r }
+        var bare = frames
+        for n in bare.indices { bare[n].velocities = nil; bare[n].forces = nil }
+
+        func write(_ frames: [Frame], _ name: String) throws -> String {
+            let path = "\(Self.directory)/\(name)"
+            let writer = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: prmtop.atomCount, contents: .init(of: frames[0]), overwrite: true)
+            for frame in frames { try writer.append(frame) }
+            writer.close()
+            return path
+        }
+        let setup = Setup(good: try write(frames, "good.nc"), broken: try write(broken, "broken.nc"), bare: try write(bare, "bare.nc"),
+                          prmtop: prmtop, i: i, j: j, intactDeviation: r - prmtop.bondEquilibriumLengths[bond.type],
+                          brokenTime: original.time)
+        Self.cached = setup
+        return setup
+    }
+
+    private func label(_ prmtop: Prmtop, _ atom: Int) -> String {
+        let residue = prmtop.residueStarts.lastIndex { $0 <= atom }!
+        return "\(prmtop.atomNames[atom]) (\(prmtop.residueNames[residue]) \(residue + 1))"
+    }
+
+    private func json(_ run: Run) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any], run.out)
+    }
+
+    func testReportsTheStretchedBondAsACollapseAndFailsWhenAsked() throws {
+        let s = try setup()
+        let bondText = label(s.prmtop, s.i) + "–" + label(s.prmtop, s.j)
+        let text = Run(["compare", s.broken, s.good, "--system", system, "--quiet"])
+        XCTAssertEqual(text.status, 0, text.err)
+        let collapseRow = try XCTUnwrap(text.out.split(separator: "\n").first { $0.hasPrefix("| collapse |") }, text.out)
+        let cells = collapseRow.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertTrue(cells[1].hasPrefix("**yes**: first at frame \(brokenFrame) "), cells[1])
+        XCTAssertTrue(cells[1].contains("bond \(bondText) (atoms \(s.i + 1)–\(s.j + 1))"), cells[1])
+        XCTAssertTrue(cells[2].hasPrefix("no "), "the intact copy must not collapse: \(cells[2])")
+
+        let failing = Run(["compare", s.broken, s.good, "--system", system, "--quiet", "--fail-on-collapse"])
+        XCTAssertEqual(failing.status, 1)
+        XCTAssertTrue(failing.err.contains("collapse detected"), failing.err)
+        XCTAssertTrue(failing.err.contains("broken.nc: yes: first at frame \(brokenFrame)"), failing.err)
+        XCTAssertFalse(failing.err.contains("good.nc"), failing.err)
+        XCTAssertFalse(failing.out.isEmpty, "the report is printed before failing")
+
+        let report = try json(Run(["compare", s.broken, s.good, "--system", system, "--quiet", "--json"]))
+        XCTAssertEqual(report["collapse"] as? Bool, true)
+        let a = try XCTUnwrap(report["a"] as? [String: Any]), b = try XCTUnwrap(report["b"] as? [String: Any])
+        let collapse = try XCTUnwrap((a["bonds"] as? [String: Any])?["collapse"] as? [String: Any])
+        XCTAssertEqual(collapse["frame"] as? Int, brokenFrame)
+        XCTAssertEqual(collapse["atoms"] as? [Int], [s.i + 1, s.j + 1])
+        XCTAssertEqual(collapse["labels"] as? [String], [label(s.prmtop, s.i), label(s.prmtop, s.j)])
+        // Float storage rounds coordinates to ~1e-6 Å.
+        XCTAssertEqual(try XCTUnwrap(collapse["deviation"] as? Double), s.intactDeviation + 1, accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(collapse["time"] as? Double), s.brokenTime, accuracy: 1e-9)
+        XCTAssertNil((b["bonds"] as? [String: Any])?["collapse"])
+        // Forces: frame 3 no longer matches B, the other four do and are identical.
+        let forces = try XCTUnwrap(report["forces"] as? [String: Any])
+        XCTAssertEqual(forces["framesCompared"] as? Int, 4)
+        XCTAssertEqual(forces["framesWithDifferentCoordinates"] as? Int, 1)
+    }
+
+    func testIntactCopyPassesAndIdenticalForcesScoreZero() throws {
+        let s = try setup()
+        let run = Run(["compare", s.good, source, "--system", system, "--quiet", "--fail-on-collapse", "--json"])
+        XCTAssertEqual(run.status, 0, run.err)
+        let report = try json(run)
+        XCTAssertEqual(report["collapse"] as? Bool, false)
+        let a = try XCTUnwrap(report["a"] as? [String: Any])
+        XCTAssertEqual(a["frames"] as? Int, 5)
+        // RMSD against B's first frame, which is A's first frame.
+        let rmsd = try XCTUnwrap((a["rmsd"] as? [String: Any])?["values"] as? [Double])
+        XCTAssertEqual(rmsd[0], 0, accuracy: 1e-6)
+        XCTAssertGreaterThan(rmsd[4], 0.01)
+        // Velocities are stored: a temperature with the stated degrees of freedom (3·1912 − 3·630 − 12 − 3).
+        let temperature = try XCTUnwrap(a["temperature"] as? [String: Any])
+        XCTAssertEqual(temperature["degreesOfFreedom"] as? Int, 3831)
+        let forces = try XCTUnwrap(report["forces"] as? [String: Any])
+        XCTAssertEqual(forces["framesCompared"] as? Int, 5)
+        let all = try XCTUnwrap((forces["all"] as? [String: Any])?["meVPerAngstrom"] as? [String: Any])
+        XCTAssertEqual(all["tensor"] as? Double, 0)
+        XCTAssertEqual(all["count"] as? Int, 1912)
+        let protein = try XCTUnwrap((forces["protein"] as? [String: Any])?["kcalPerMolPerAngstrom"] as? [String: Any])
+        XCTAssertEqual(protein["count"] as? Int, 22)
+        let rdf = try XCTUnwrap(a["rdf"] as? [String: Any])
+        XCTAssertEqual(rdf["particles"] as? Int, 630)
+        let peak = try XCTUnwrap((rdf["firstPeak"] as? [String: Any])?["r"] as? Double)
+        XCTAssertEqual(peak, 2.8, accuracy: 0.15, "water's first O–O shell")
+        XCTAssertEqual(report["rdfRMSDifference"] as? Double, 0)
+    }
+
+    func testMissingVelocitiesAndForcesAreSaidAndFramesCanBeSelected() throws {
+        let s = try setup()
+        let run = Run(["compare", s.bare, s.good, "--system", system, "--quiet", "--first", "1", "--last", "-2", "--stride", "2"])
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertTrue(run.out.contains("| frames analysed | 2 | 2 |"), run.out)
+        XCTAssertTrue(run.out.contains("no velocities"), run.out)
+        XCTAssertTrue(run.out.contains("A: no velocities in the trajectory: no temperature"), run.out)
+        XCTAssertTrue(run.out.contains("No force comparison: A (bare.nc) stores no forces"), run.out)
+        let report = try json(Run(["compare", s.bare, s.good, "--system", system, "--quiet", "--first", "1", "--last", "-2", "--stride", "2", "--json"]))
+        XCTAssertEqual((report["a"] as? [String: Any])?["frameIndices"] as? [Int], [1, 3])
+        XCTAssertNil((report["a"] as? [String: Any])?["temperature"])
+    }
+
+    func testReportFilesAreWrittenAndNeverOverwrittenWithoutPermission() throws {
+        let s = try setup()
+        let out = "\(Self.directory)/report/cmp.md"
+        try FileManager.default.createDirectory(atPath: "\(Self.directory)/report", withIntermediateDirectories: true)
+        let first = Run(["compare", s.broken, s.good, "--system", system, "--report", out, "--quiet"])
+        XCTAssertEqual(first.status, 0, first.err)
+        XCTAssertTrue(first.out.contains("wrote \(out)"), first.out)
+        XCTAssertTrue(first.out.contains("A collapse: yes"), first.out)
+        let markdown = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| collapse | **yes**"), markdown)
+        for name in ["rmsd", "rg", "bonds", "angles", "rdf", "temperature"] {
+            let svg = try String(contentsOfFile: "\(Self.directory)/report/cmp-\(name).svg", encoding: .utf8)
+            XCTAssertTrue(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"), name)
+            XCTAssertTrue(markdown.contains("](cmp-\(name).svg)"), name)
+        }
+        let before = try FileManager.default.attributesOfItem(atPath: out)[.modificationDate] as? Date
+        let refused = Run(["compare", s.good, s.good, "--system", system, "--report", out, "--quiet"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.err.contains("exists; pass --overwrite"), refused.err)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: out)[.modificationDate] as? Date, before)
+        XCTAssertTrue(try String(contentsOfFile: out, encoding: .utf8).contains("**yes**"))
+        let replaced = Run(["compare", s.good, s.good, "--system", system, "--report", out, "--quiet", "--overwrite"])
+        XCTAssertEqual(replaced.status, 0, replaced.err)
+        XCTAssertFalse(try String(contentsOfFile: out, encoding: .utf8).contains("**yes**"))
+        XCTAssertEqual(Run(["compare", s.good, s.good, "--system", system, "--report", "\(Self.directory)/x.html"]).status, 2)
+    }
+
+    func testBadInputsGiveClearErrors() throws {
+        let s = try setup()
+        let atoms = Run(["compare", Paths.fixture("ala2-vacuum.rst7"), s.good, "--system", system])
+        XCTAssertEqual(atoms.status, 1)
+        XCTAssertTrue(atoms.err.contains("ala2-vacuum.rst7: has 22 atoms but"), atoms.err)
+        XCTAssertTrue(atoms.err.contains("ala2-water.prmtop has 1912"), atoms.err)
+        let missing = Run(["compare", "\(Self.directory)/nothing.nc", s.good, "--system", system])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("nothing.nc: no such file"), missing.err)
+        let noSystem = Run(["compare", s.good, s.good])
+        XCTAssertEqual(noSystem.status, 2)
+        XCTAssertTrue(noSystem.err.contains("missing --system"), noSystem.err)
+        XCTAssertEqual(Run(["compare", s.good, s.good, "--system", system, "--stride", "0"]).status, 2)
+        XCTAssertEqual(Run(["compare", s.good, s.good, "--system", system, "--constraints", "all"]).status, 2)
+        let none = Run(["compare", s.good, s.good, "--system", system, "--first", "7"])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.err.contains("good.nc: has 5 frames; --first 7"), none.err)
+    }
+}
