@@ -202,4 +202,27 @@ final class CompareTests: XCTestCase {
         XCTAssertEqual(none.status, 1)
         XCTAssertTrue(none.err.contains("good.nc: has 5 frames; --first 7"), none.err)
     }
+
+    /// The temperature md compare computes from stored velocities (its own degrees-of-freedom rule,
+    /// written without the integrators) equals what md simulate logged for the same frames; the
+    /// system is the truncated-octahedron one, so bonds and g(r) go through triclinic minimum images.
+    func testTemperatureMatchesTheSimulationLog() throws {
+        let d = Self.directory
+        let octahedron = Paths.root.appendingPathComponent("systems/protein-octahedron").path
+        let simulate = Run(["simulate", octahedron, "--steps", "20", "--interval", "10", "--seed", "7", "--save-velocities",
+                            "--out", "\(d)/oct.nc", "--log", "\(d)/oct.csv", "--quiet", "--overwrite"])
+        XCTAssertEqual(simulate.status, 0, simulate.err)
+        let logged = try String(contentsOfFile: "\(d)/oct.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { Double($0.split(separator: ",")[5])! }
+        let run = Run(["compare", "\(d)/oct.nc", "\(d)/oct.nc", "--system", octahedron, "--quiet", "--json"])
+        XCTAssertEqual(run.status, 0, run.err)
+        let a = try XCTUnwrap(try json(run)["a"] as? [String: Any])
+        let temperatures = try XCTUnwrap(((a["temperature"] as? [String: Any])?["series"] as? [String: Any])?["values"] as? [Double])
+        XCTAssertEqual(temperatures.count, logged.count)
+        for (t, expected) in zip(temperatures, logged) { XCTAssertEqual(t, expected, accuracy: 1e-3) }
+        let bonds = try XCTUnwrap(a["bonds"] as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(bonds["freeRMSDeviation"] as? Double), 0.05)
+        XCTAssertNil(bonds["collapse"])
+        XCTAssertNotNil(a["rdf"])
+    }
 }
