@@ -18,6 +18,7 @@ extension Graph {
         case slice(Int, axis: Int, start: Int)
         case reshape(Int)
         case transpose(Int)
+        case custom(any TapeOperation<T>, [Int])
     }
 
     /// A fresh (non-arena) tensor for gradients, which outlive the pass.
@@ -42,6 +43,7 @@ extension Graph {
         case let .slice(x, axis, start): give(x, sliceVJP(x, axis: axis, start: start, g))
         case let .reshape(x): give(x, g.reshaped(values[x].shape))
         case let .transpose(x): give(x, transposeVJP(g))
+        case let .custom(op, inputs): customVJP(op, inputs, out: id, g, give)
         }
     }
 }

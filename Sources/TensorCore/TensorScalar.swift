@@ -48,3 +48,15 @@ extension Double: TensorScalar {
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
+
+/// OpenBLAS's own thread pool, for kernels that call BLAS from their worker threads.
+public enum BLASThreads {
+    /// Runs `body` with OpenBLAS single-threaded (each caller's gemm runs on the caller's thread,
+    /// so two workers each doing their own products do not oversubscribe the cores).
+    public static func serial<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
+}

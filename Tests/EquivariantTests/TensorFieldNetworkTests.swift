@@ -1,0 +1,185 @@
+import XCTest
+import MDCore
+import TensorCore
+@testable import Equivariant
+
+/// The network against independent facts: central finite differences for every parameter
+/// gradient; rotations, reflections, translations and permutations of the input; continuity
+/// across the k-th-neighbour boundary; and the receptive field giving the same answer as the
+/// whole system.
+final class TensorFieldNetworkTests: XCTestCase {
+    /// A small network (fast enough for finite differences in Double) at maximum order `order`.
+    private func smallConfiguration(order: Int) -> TensorFieldNetworkConfiguration {
+        var c = TensorFieldNetworkConfiguration()
+        c.maxDegree = order
+        c.filters = [3, 2, 1]
+        c.convolutionChannels = [3, 3, 2]
+        c.neighbors = 6
+        c.radialFunctions = 4
+        c.radialHidden = 5
+        c.radialCutoff = 5
+        c.outputScale = 2
+        return c
+    }
+
+    /// A random cluster of `n` atoms of mixed elements, about 1 atom per 10 Å³.
+    private func cluster(_ n: Int, seed: UInt64) -> (positions: [Double], channels: [Int]) {
+        var g = SplitMix64(seed: seed)
+        let side = Foundation.cbrt(Double(n) * 10)
+        var x: [Double] = []
+        for _ in 0..<(3 * n) { x.append(Double.random(in: 0..<side, using: &g)) }
+        return (x, (0..<n).map { _ in Int.random(in: 0..<5, using: &g) })
+    }
+
+    private func predict<T: TensorScalar>(_ network: TensorFieldNetwork, _ parameters: Parameters<T>, positions: [Double], channels: [Int],
+                                          box: Box? = nil, targets: [Int]? = nil) -> [Double] {
+        let graph = network.graphBuilder.build(positions: positions, box: box)
+        let edges: EdgeFeatures<T> = network.edges(graph: graph, targets: targets ?? Array(0..<(positions.count / 3)))
+        let tape = Graph<T>(recording: false)
+        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
+        let out = network(input, edges: edges, parameters: parameters.variables(in: tape))
+        return out.value.scalars.map(Double.init)
+    }
+
+    func testEveryParameterGradientMatchesFiniteDifferences() {
+        for order in 0...2 {
+            let network = TensorFieldNetwork(smallConfiguration(order: order))
+            let parameters: Parameters<Double> = network.initialParameters(seed: 7)
+            // Non-zero biases so their gradients are tested away from a symmetric point.
+            var perturbed = parameters
+            var g = SplitMix64(seed: 11)
+            for name in parameters.names {
+                perturbed[name] = Tensor.randomNormal(parameters[name]!.shape, standardDeviation: 0.5, using: &g)
+            }
+            let (x, channels) = cluster(14, seed: 3)
+            let graph = network.graphBuilder.build(positions: x, box: nil)
+            let targets = [0, 3, 5, 9]
+            let edges: EdgeFeatures<Double> = network.edges(graph: graph, targets: targets)
+            let outCount = targets.count * (order >= 1 ? 3 : 1)
+            let cotangent = (0..<outCount).map { _ in Double.random(in: -1...1, using: &g) }
+
+            func loss(_ p: Parameters<Double>) -> Double {
+                let tape = Graph<Double>(recording: false)
+                let out = network(tape.constant(network.inputFeatures(channels: channels, field: edges.field)), edges: edges,
+                                  parameters: p.variables(in: tape))
+                return zip(out.value.scalars, cotangent).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            let tape = Graph<Double>()
+            let variables = perturbed.variables(in: tape)
+            let out = network(tape.constant(network.inputFeatures(channels: channels, field: edges.field)), edges: edges, parameters: variables)
+            let grads = tape.backward(out, seed: Tensor(shape: out.shape, scalars: cotangent))
+            var checked = 0
+            for name in perturbed.names {
+                let analytic = grads[variables[name]!].scalars
+                for i in 0..<analytic.count {
+                    let h = 1e-6
+                    var plus = perturbed, minus = perturbed
+                    plus[name]![flat: i] += h
+                    minus[name]![flat: i] -= h
+                    let numeric = (loss(plus) - loss(minus)) / (2 * h)
+                    XCTAssertEqual(analytic[i], numeric, accuracy: 1e-6 * max(1, abs(numeric)), "order \(order) \(name)[\(i)]")
+                    checked += 1
+                }
+            }
+            XCTAssertEqual(checked, perturbed.scalarCount)
+        }
+    }
+
+    private func relativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+        let num = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        let den = b.reduce(0) { $0 + $1 * $1 }
+        return (num / den).squareRoot()
+    }
+
+    private func transform(_ x: [Double], _ m: Matrix3, shift: SIMD3<Double> = .zero) -> [Double] {
+        var y = x
+        for i in 0..<(x.count / 3) {
+            let v = m * SIMD3(x[3 * i], x[3 * i + 1], x[3 * i + 2]) + shift
+            y[3 * i] = v.x; y[3 * i + 1] = v.y; y[3 * i + 2] = v.z
+        }
+        return y
+    }
+
+    /// The paper's network in Float on 120 atoms (50 neighbours each).
+    func testRotationsReflectionsTranslationsAndPermutationsInFloat() {
+        for order in 1...2 {
+            var c = TensorFieldNetworkConfiguration()
+            c.maxDegree = order
+            let network = TensorFieldNetwork(c)
+            let parameters: Parameters<Float> = network.initialParameters(seed: 5)
+            let (x, channels) = cluster(120, seed: 9)
+            let reference = predict(network, parameters, positions: x, channels: channels)
+            XCTAssertGreaterThan(reference.map(abs).max()!, 1e-3, "output should not vanish")
+            var g = SplitMix64(seed: 21)
+            for trial in 0..<3 {
+                var m = Matrix3.randomRotation(using: &g)
+                if trial == 2 {  // an improper rotation: a mirror composed with a rotation
+                    m = m * Matrix3(rows: SIMD3(-1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1))
+                }
+                let moved = predict(network, parameters, positions: transform(x, m, shift: SIMD3(3, -7, 11)), channels: channels)
+                let expected = transform(reference, m)  // forces are polar vectors: F → M F, also for mirrors
+                XCTAssertLessThan(relativeDifference(moved, expected), 1e-5, "order \(order) trial \(trial)")
+            }
+            // Permutation: reversed atom order gives the reversed outputs.
+            let n = channels.count
+            var px = x, pc = channels
+            for i in 0..<n { for a in 0..<3 { px[3 * i + a] = x[3 * (n - 1 - i) + a] }; pc[i] = channels[n - 1 - i] }
+            let permuted = predict(network, parameters, positions: px, channels: pc)
+            var unpermuted = permuted
+            for i in 0..<n { for a in 0..<3 { unpermuted[3 * i + a] = permuted[3 * (n - 1 - i) + a] } }
+            XCTAssertLessThan(relativeDifference(unpermuted, reference), 1e-6)
+        }
+    }
+
+    /// Targets and their three-hop field give exactly what the whole system gives on those atoms.
+    func testReceptiveFieldMatchesWholeSystem() {
+        let network = TensorFieldNetwork(smallConfiguration(order: 2))
+        let parameters: Parameters<Double> = network.initialParameters(seed: 1)
+        let (x, channels) = cluster(80, seed: 4)
+        let whole = predict(network, parameters, positions: x, channels: channels)
+        let targets = [5, 17, 42]
+        let part = predict(network, parameters, positions: x, channels: channels, targets: targets)
+        for (r, t) in targets.enumerated() {
+            for a in 0..<3 { XCTAssertEqual(part[3 * r + a], whole[3 * t + a], accuracy: 1e-12) }
+        }
+        let field = ReceptiveField(graph: network.graphBuilder.build(positions: x, box: nil), targets: targets, depth: 3)
+        XCTAssertLessThan(field.rows[0], 80, "the field should not need every atom here")
+    }
+
+    /// Moving an atom outward across a centre's k-th-neighbour distance changes the output
+    /// continuously: the largest jump between small steps shrinks with the step.
+    func testContinuousAcrossTheNeighbourBoundary() {
+        let network = TensorFieldNetwork(smallConfiguration(order: 1))
+        let parameters: Parameters<Double> = network.initialParameters(seed: 2)
+        var (x, channels) = cluster(40, seed: 8)
+        let k = network.configuration.neighbors
+        // Centre 0's k-th and (k+1)-th neighbours: slide the k-th outward past the (k+1)-th.
+        let graph = network.graphBuilder.build(positions: x, box: nil)
+        let moving = Int(graph.neighbors[k - 1])
+        let exclusion = graph.exclusionDistances[0]
+        let centre = SIMD3(x[0], x[1], x[2])
+        var d = SIMD3(x[3 * moving], x[3 * moving + 1], x[3 * moving + 2]) - centre
+        let r0 = (d * d).sum().squareRoot()
+        d /= r0
+        func output(at r: Double) -> [Double] {
+            let p = centre + d * r
+            x[3 * moving] = p.x; x[3 * moving + 1] = p.y; x[3 * moving + 2] = p.z
+            return predict(network, parameters, positions: x, channels: channels, targets: [0])
+        }
+        func largestJump(step: Double) -> Double {
+            var previous = output(at: r0)
+            var r = r0, worst = 0.0
+            while r < exclusion + 0.5 {
+                r += step
+                let next = output(at: r)
+                worst = max(worst, zip(next, previous).map { abs($0 - $1) }.max()!)
+                previous = next
+            }
+            return worst
+        }
+        // (A jump would stay the same size at any step; a continuous output's steps shrink ~10×.)
+        let coarse = largestJump(step: 0.002), fine = largestJump(step: 0.0002)
+        XCTAssertGreaterThan(coarse, 0, "the output should depend on the moving atom")
+        XCTAssertLessThan(fine, coarse / 4, "jumps must shrink with the step (continuity): \(coarse) → \(fine)")
+    }
+}
