@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
                                                   "LearnedFF", "Analysis"]),
         .executableTarget(name: "md", dependencies: ["MDCommand"]),
-        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore"]),
+        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore", "Equivariant"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "MDCore"]),
         .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
-        .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "MDCore"]),
+        .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "ClassicalFF", "MDCore"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AmberIO", "MDCore"]),
     ]
 )

@@ -1,25 +1,12 @@
 /// Shared option groups, so every subcommand spells them the same way.
 enum CommonOptions {
     static let forces = OptionSpec("forces", value: "classical|learned[=MODEL]",
-                                   help: "Force provider: classical, the AMBER force field of the prmtop (default); learned, a trained network, is not available yet (issue 9).")
+                                   help: "Force provider: classical, the AMBER force field of the prmtop (default); learned, the trained network (models/default.safetensors or MODEL), which drives only the atoms its model was trained on (protein atoms for the paper's models) while classical AMBER drives the rest (water, ions).")
     static let coordinates = OptionSpec("coordinates", value: "FILE", help: "Coordinates when SYSTEM is a prmtop (default: the .rst7 beside it with the same stem).")
     static let json = OptionSpec("json", help: "Print the result as JSON.")
     static let overwrite = OptionSpec("overwrite", help: "Replace output files that already exist (never done otherwise).")
     static let quiet = OptionSpec("quiet", help: "No progress line on standard error.")
     static let systemArgument = PositionalSpec("SYSTEM", help: "A folder holding one .prmtop and one .rst7, or a .prmtop path.")
-}
-
-struct TrainCommand: Subcommand {
-    static let spec = CommandSpec(
-        name: "train", summary: "Learn a force network from reference trajectories that carry forces.",
-        positionals: [PositionalSpec("DATASET", help: "A dataset description listing trajectories and their prmtops.")],
-        options: [
-            OptionSpec("order", value: "0|1|2", help: "Maximum spherical-harmonic order (default 2)."),
-            OptionSpec("out", value: "MODEL.safetensors", help: "Where to write the trained model."),
-            OptionSpec("seed", value: "N", help: "Random seed."),
-            CommonOptions.overwrite, CommonOptions.quiet,
-        ])
-    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 8) }
 }
 
 struct EvaluateCommand: Subcommand {

@@ -2,6 +2,7 @@ import AmberIO
 import ClassicalFF
 import Foundation
 import Integrators
+import LearnedFF
 import MDCore
 
 struct SimulateCommand: Subcommand {
@@ -40,9 +41,7 @@ struct SimulateCommand: Subcommand {
         """)
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
-        if let forces = arguments.string("forces"), forces != "classical" {
-            throw NotImplementedError(command: "simulate --forces \(forces)", issue: 9)
-        }
+        let selection = try ForceSelection.parse(arguments, command: spec.name)
         let steps = try arguments.value("steps", as: Int.self) ?? 5000
         let dtFs = try arguments.value("timestep", as: Double.self) ?? 2
         let temperature = try arguments.value("temperature", as: Double.self) ?? 300
@@ -73,7 +72,8 @@ struct SimulateCommand: Subcommand {
         let options = try ClassicalOptionsParser.parse(arguments, periodic: system.frame.box != nil)
         let forceField = try ClassicalForceField(prmtop: prmtop, options: options)
         let constraints = Constraints(constraintKind, prmtop: prmtop)
-        let dynamics = Dynamics(provider: forceField, masses: prmtop.masses, constraints: constraints)
+        let provider = try ForceSelection.provider(selection, prmtop: prmtop, classical: forceField)
+        let dynamics = Dynamics(provider: provider, masses: prmtop.masses, constraints: constraints)
         let dt = dtFs / 1000
         let integrator: Integrator
         switch integratorName {
@@ -98,7 +98,9 @@ struct SimulateCommand: Subcommand {
         } else {
             let minimizeSteps = try arguments.value("minimize", as: Int.self) ?? 0
             if minimizeSteps > 0 {
-                let result = try FIREMinimizer(maxIterations: minimizeSteps).minimize(&state, dynamics)
+                // Minimisation needs an energy: it always uses the classical force field.
+                let classical = provider === forceField ? dynamics : Dynamics(provider: forceField, masses: prmtop.masses, constraints: constraints)
+                let result = try FIREMinimizer(maxIterations: minimizeSteps).minimize(&state, classical)
                 console.printError(String(format: "md simulate: minimised %.3f → %.3f kcal/mol in %d iterations, largest force %.2f kcal/mol/Å",
                                           result.initialEnergy, result.finalEnergy, result.iterations, result.maxForce))
             }
@@ -113,7 +115,10 @@ struct SimulateCommand: Subcommand {
         console.printError("md simulate: \(prmtop.atomCount) atoms, \(integratorName) \(dtFs) fs"
             + (integratorName == "langevin" ? ", \(temperature) K, friction \(friction)/ps, seed \(seed)" : "")
             + ", constraints \(constraintKind.rawValue) (\(constraints.distances.count) bonds, \(constraints.waters.count) rigid waters), \(dynamics.degreesOfFreedom) degrees of freedom")
-        console.printError("  forces: classical AMBER, \(describe)")
+        if case let .learned(path) = selection {
+            console.printError("  forces: " + ForceSelection.describe(provider, path: path))
+        }
+        console.printError("  classical forces: AMBER, \(describe)")
 
         if let barostat {
             console.printError(String(format: "  barostat: Monte Carlo, %.3f bar every %d steps, %d molecules", barostat.pressure, barostat.interval, barostat.molecules.count))
@@ -152,8 +157,13 @@ struct SimulateCommand: Subcommand {
         outputs.close()
         let seconds = Date().timeIntervalSince(started)
         let nsPerDay = seconds > 0 ? Double(done) * dtFs * 86400 / 1e6 / seconds : 0
-        console.print(String(format: "%d steps (%.3f ps) in %.1f s: %.2f ns/day; final T %.1f K, potential %.3f kcal/mol",
-                             done, Double(done) * dt, seconds, nsPerDay, dynamics.temperature(state), dynamics.potentialEnergy ?? .nan))
+        console.print(String(format: "%d steps (%.3f ps) in %.1f s: %.2f ns/day; final T %.1f K", done, Double(done) * dt, seconds, nsPerDay,
+                             dynamics.temperature(state))
+                      + (dynamics.potentialEnergy.map { String(format: ", potential %.3f kcal/mol", $0) } ?? ""))
+        if let learned = provider as? LearnedForceField {
+            console.print(String(format: "learned forces: mean |net force| removed %.3f kcal/mol/Å, receptive field %d atoms",
+                                 learned.meanNetForce, learned.lastFieldAtoms))
+        }
         if StopRequest.isRequested {
             throw Interrupted(step: state.step, restart: arguments.string("restart-out"))
         }

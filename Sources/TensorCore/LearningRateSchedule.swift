@@ -4,7 +4,7 @@ import Foundation
 /// `warmupSteps`, then the base rate, multiplied by `plateauFactor` each time the monitored loss
 /// has not improved (relative `plateauThreshold`) for `plateauPatience` observations, floored at
 /// `minimumRate` (PyTorch's ReduceLROnPlateau in "rel" mode, with a cooldown).
-public struct LearningRateSchedule: Sendable {
+public struct LearningRateSchedule: Codable, Equatable, Sendable {
     public var baseRate: Double
     public var warmupSteps: Int
     public var warmupStart: Double

@@ -61,6 +61,20 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         self.decoupledWeightDecay = decoupledWeightDecay
     }
 
+    /// The moment estimates, named "m.<parameter>" and "v.<parameter>", for checkpoints that resume exactly.
+    public var stateTensors: [(String, Tensor<Scalar>)] {
+        m.keys.sorted().flatMap { name in [("m." + name, m[name]!), ("v." + name, v[name]!)] }
+    }
+
+    /// Restores `stateTensors` and the step count of a checkpoint.
+    public mutating func restore(stepCount: Int, stateTensors: [String: Tensor<Scalar>]) {
+        self.stepCount = stepCount
+        m = [:]; v = [:]
+        for (key, t) in stateTensors {
+            if key.hasPrefix("m.") { m[String(key.dropFirst(2))] = t } else if key.hasPrefix("v.") { v[String(key.dropFirst(2))] = t }
+        }
+    }
+
     public mutating func step(_ parameters: inout Parameters<Scalar>, gradients: NamedGradients<Scalar>) {
         stepCount += 1
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)

@@ -28,6 +28,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let tensor: String?
     public let reason: String
+    public init(path: String, tensor: String?, reason: String) { self.path = path; self.tensor = tensor; self.reason = reason }
     public var description: String { "\(path): " + (tensor.map { "tensor '\($0)': " } ?? "") + reason }
 }
 

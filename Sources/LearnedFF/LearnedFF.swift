@@ -1,1 +1,0 @@
-// The trained network as a ForceProvider, model files and training data.

@@ -1,0 +1,70 @@
+import Equivariant
+import MDCore
+import TensorCore
+
+/// The trained network as a `ForceProvider`. The network drives the model's learned atoms (protein
+/// atoms for a model trained, as in the paper, on protein forces; every atom for a model trained on
+/// all atoms); every other atom (water, ions) takes its force from `classical`, evaluated on the
+/// whole system. The network is computed only over the learned atoms' receptive field.
+///
+/// A direct-force network is not conservative and its forces need not sum to zero; the net learned
+/// force is removed (spread evenly over the learned atoms) and kept in `lastNetForce` for the log.
+/// There is no energy: `compute` returns nil.
+public final class LearnedForceField: ForceProvider {
+    public let atomCount: Int
+    public let model: LearnedModel
+    /// Atoms the network drives, and the others.
+    public let learnedAtoms: [Int]
+    public var classicalAtomCount: Int { atomCount - learnedAtoms.count }
+    public let classical: ForceProvider?
+    public var threads = 2
+    /// Σ of the raw learned forces before removal (kcal/mol/Å), from the last call.
+    public private(set) var lastNetForce = SIMD3<Double>.zero
+    /// Mean |Σ raw learned forces| over all calls so far.
+    public var meanNetForce: Double { calls > 0 ? netForceSum / Double(calls) : 0 }
+    private var netForceSum = 0.0, calls = 0
+    /// Receptive-field size of the last call.
+    public private(set) var lastFieldAtoms = 0
+
+    private let channels: [Int]
+    private let tape = Graph<Float>(recording: false)
+
+    /// `classical` must cover the same atoms; it may be nil only when the model drives every atom.
+    public init(model: LearnedModel, topology: Topology, elements: [Element], classical: ForceProvider?, source: String) throws {
+        atomCount = topology.atomCount
+        self.model = model
+        learnedAtoms = model.learnedAtoms.atoms(in: topology)
+        channels = try model.channels(for: elements, source: source)
+        self.classical = classical
+        precondition(classical != nil || learnedAtoms.count == atomCount, "LearnedForceField: atoms outside the model need a classical provider")
+        precondition(classical == nil || classical!.atomCount == atomCount, "LearnedForceField: classical provider of another system")
+    }
+
+    public func compute(positions: UnsafeBufferPointer<Double>, box: Box?, forces: UnsafeMutableBufferPointer<Double>) throws -> Double? {
+        if let classical {
+            _ = try classical.compute(positions: positions, box: box, forces: forces)
+        } else {
+            forces.update(repeating: 0)
+        }
+        guard !learnedAtoms.isEmpty else { return nil }
+        let network = model.network
+        let graph = network.graphBuilder.build(positions: positions, box: box)
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: learnedAtoms)
+        lastFieldAtoms = edges.field.rows[0]
+        tape.reset()
+        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
+        let out = network(input, edges: edges, parameters: model.parameters.variables(in: tape), threads: threads).value
+        let p = out.unsafeData
+        var net = SIMD3<Double>.zero
+        for r in 0..<learnedAtoms.count { net += SIMD3(Double(p[3 * r]), Double(p[3 * r + 1]), Double(p[3 * r + 2])) }
+        lastNetForce = net
+        netForceSum += (net * net).sum().squareRoot(); calls += 1
+        let shift = net / Double(learnedAtoms.count)
+        for (r, atom) in learnedAtoms.enumerated() {
+            for a in 0..<3 { forces[3 * atom + a] = Double(p[3 * r + a]) - shift[a] }
+        }
+        return nil
+    }
+
+    public func resetCaches() { classical?.resetCaches() }
+}

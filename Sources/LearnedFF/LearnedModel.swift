@@ -1,0 +1,92 @@
+import Equivariant
+import Foundation
+import MDCore
+import TensorCore
+
+/// Which atoms a model was trained on, and so is trusted for: the paper's loss uses protein atoms
+/// only (solvent is input, never a target), so such a model drives protein atoms and leaves the
+/// rest to the classical force field.
+public enum LearnedAtoms: String, Sendable, CaseIterable {
+    case protein, all
+
+    /// The atoms of `topology` this selection names.
+    public func atoms(in topology: Topology) -> [Int] {
+        switch self {
+        case .all: return Array(0..<topology.atomCount)
+        case .protein:
+            return topology.atoms.indices.filter { ResidueKind(residueName: topology.residues[topology.atoms[$0].residueIndex].name) == .protein }
+        }
+    }
+}
+
+/// A trained network with what it needs to be used: hyper-parameters, elements, learned atoms,
+/// loss settings and provenance, kept in one safetensors file (`ModelFile`).
+public struct LearnedModel {
+    public var network: TensorFieldNetwork
+    public var parameters: Parameters<Float>
+    public var learnedAtoms: LearnedAtoms
+    /// δ of the vector Huber loss, kcal/mol/Å (the paper's 10 meV/Å = 0.2306).
+    public var huberDelta: Double
+    public var provenance: [String: String]
+
+    public static let paperHuberDelta = 10 / Units.meVPerKcalPerMol
+
+    public init(network: TensorFieldNetwork, parameters: Parameters<Float>, learnedAtoms: LearnedAtoms = .protein,
+                huberDelta: Double = LearnedModel.paperHuberDelta, provenance: [String: String] = [:]) {
+        self.network = network; self.parameters = parameters; self.learnedAtoms = learnedAtoms
+        self.huberDelta = huberDelta; self.provenance = provenance
+    }
+
+    public var configuration: TensorFieldNetworkConfiguration { network.configuration }
+
+    public func write(to path: String) throws {
+        var h = configuration.hyperParameters
+        h["learned_atoms"] = learnedAtoms.rawValue
+        h["huber_delta"] = "\(huberDelta)"
+        h["target"] = configuration.predictsVectors ? "force" : "force magnitude"
+        let file = ModelFile(tensors: parameters.names.map { ($0, AnyTensor.float(parameters[$0]!)) }, hyperParameters: h,
+                             elements: configuration.elements.map(\.symbol),
+                             units: ["force": "kcal/mol/A", "length": "A", "huber_delta": "kcal/mol/A"], provenance: provenance)
+        try file.write(to: path)
+    }
+
+    /// Reads a model; a file that is not an md model, or whose tensors do not match its own
+    /// hyper-parameters, is rejected with an error naming the file and the problem.
+    public static func load(_ path: String) throws -> LearnedModel {
+        let file = try ModelFile.read(path)
+        let configuration: TensorFieldNetworkConfiguration
+        do {
+            configuration = try TensorFieldNetworkConfiguration(hyperParameters: file.hyperParameters, elements: file.elements)
+        } catch {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "\(error)")
+        }
+        let network = TensorFieldNetwork(configuration)
+        try file.validate(expecting: network.parameterShapes.map { ($0.0, .F32, $0.1) }, path: path)
+        var parameters = Parameters<Float>()
+        for (name, _) in network.parameterShapes { parameters[name] = file.tensor(name, as: Float.self) }
+        guard let atoms = LearnedAtoms(rawValue: file.hyperParameters["learned_atoms"] ?? "") else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"learned_atoms\" must be protein or all")
+        }
+        guard let delta = Double(file.hyperParameters["huber_delta"] ?? ""), delta > 0 else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"huber_delta\" is missing or not positive")
+        }
+        return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, huberDelta: delta, provenance: file.provenance)
+    }
+
+    /// Each atom's one-hot channel; an element the model never saw is an error naming it.
+    public func channels(for elements: [Element], source: String) throws -> [Int] {
+        try elements.enumerated().map { i, e in
+            guard let c = network.channel(of: e) else {
+                throw UnknownElementError(source: source, atom: i, element: e, known: configuration.elements)
+            }
+            return c
+        }
+    }
+}
+
+public struct UnknownElementError: Error, CustomStringConvertible {
+    public let source: String, atom: Int, element: Element, known: [Element]
+    public var description: String {
+        "\(source): atom \(atom + 1) is \(element.symbol), which the model does not know (it knows \(known.map(\.symbol).joined(separator: ", ")))"
+    }
+}
