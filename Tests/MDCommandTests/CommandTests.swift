@@ -70,12 +70,22 @@ final class CommandTests: XCTestCase {
     }
 
     func testUnimplementedCommandsSaySoAndFail() {
-        for (name, args) in [("train", ["x"]), ("evaluate", ["m", "d"]),
-                             ("simulate", [Paths.root.appendingPathComponent("systems/ala2-vacuum").path, "--forces", "learned"])] {
-            let run = Run([name] + args)
-            XCTAssertEqual(run.status, 1, name)
-            XCTAssertTrue(run.err.contains("not implemented yet"), run.err)
-        }
+        let run = Run(["evaluate", "m", "d"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.err.contains("not implemented yet"), run.err)
+    }
+
+    func testLearnedForcesNeedAModel() {
+        let system = Paths.root.appendingPathComponent("systems/ala2-vacuum").path
+        let missing = Run(["simulate", system, "--forces", "learned=/nonexistent/model.safetensors", "--steps", "1"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("/nonexistent/model.safetensors"), missing.err)
+        let wrong = Run(["simulate", system, "--forces", "network"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.err.contains("--forces expects classical, learned or learned=MODEL"), wrong.err)
+        let train = Run(["train", "x"])
+        XCTAssertEqual(train.status, 2)
+        XCTAssertTrue(train.err.contains("--out MODEL.safetensors is required"), train.err)
     }
 
     func testUsageErrorsExitTwo() {
