@@ -1,3 +1,5 @@
+import MDCore
+
 /// The optimal rigid superposition of one coordinate set onto another (Kabsch's problem): the proper
 /// rotation R and translation t minimising Σ wᵢ |R xᵢ + t − yᵢ|² / Σ wᵢ, and the RMSD it leaves.
 ///

@@ -1,45 +1,6 @@
 import Foundation
 import MDCore
 
-/// A 3×3 matrix as three rows; used for rotations (and reflections) in equivariance checks.
-public struct Matrix3: Equatable, Sendable {
-    public var rows: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
-
-    public init(rows r0: SIMD3<Double>, _ r1: SIMD3<Double>, _ r2: SIMD3<Double>) { rows = (r0, r1, r2) }
-
-    public static let identity = Matrix3(rows: SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1))
-
-    public static func == (a: Matrix3, b: Matrix3) -> Bool { a.rows.0 == b.rows.0 && a.rows.1 == b.rows.1 && a.rows.2 == b.rows.2 }
-
-    public static func * (m: Matrix3, v: SIMD3<Double>) -> SIMD3<Double> {
-        SIMD3((m.rows.0 * v).sum(), (m.rows.1 * v).sum(), (m.rows.2 * v).sum())
-    }
-
-    public var transposed: Matrix3 {
-        let (a, b, c) = rows
-        return Matrix3(rows: SIMD3(a.x, b.x, c.x), SIMD3(a.y, b.y, c.y), SIMD3(a.z, b.z, c.z))
-    }
-
-    public static func * (a: Matrix3, b: Matrix3) -> Matrix3 {
-        let bt = b.transposed
-        return Matrix3(rows: bt * a.rows.0, bt * a.rows.1, bt * a.rows.2)
-    }
-
-    /// A rotation drawn uniformly from SO(3) (a normalised Gaussian quaternion).
-    public static func randomRotation<G: RandomNumberGenerator>(using g: inout G) -> Matrix3 {
-        func gaussian() -> Double {
-            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &g), u2 = Double.random(in: 0..<1, using: &g)
-            return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-        }
-        var q = SIMD4(gaussian(), gaussian(), gaussian(), gaussian())
-        q /= (q * q).sum().squareRoot()
-        let (w, x, y, z) = (q.x, q.y, q.z, q.w)
-        return Matrix3(rows: SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)),
-                       SIMD3(2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)),
-                       SIMD3(2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)))
-    }
-}
-
 /// A product quadrature on the unit sphere: Gauss–Legendre in cos θ times equally spaced φ. With
 /// n points in cos θ and 2n in φ it integrates every spherical polynomial of degree ≤ 2n − 1 exactly.
 /// Weights sum to 1 (they average over the sphere, i.e. (1/4π)∫ dΩ).

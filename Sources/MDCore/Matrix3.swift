@@ -1,7 +1,7 @@
 import Foundation
 
-/// A 3×3 matrix of Doubles stored by rows, enough for rotations and covariances. `self * v` applies it
-/// to a column vector.
+/// A 3×3 matrix of Doubles stored by rows: rotations (and reflections) for superposition and
+/// equivariance checks, covariances. `self * v` applies it to a column vector.
 public struct Matrix3: Equatable, Sendable, CustomStringConvertible {
     public var row0: SIMD3<Double>
     public var row1: SIMD3<Double>
@@ -23,6 +23,20 @@ public struct Matrix3: Equatable, Sendable, CustomStringConvertible {
         self.init(rows: SIMD3(c + u.x * u.x * t, u.x * u.y * t - u.z * s, u.x * u.z * t + u.y * s),
                   SIMD3(u.y * u.x * t + u.z * s, c + u.y * u.y * t, u.y * u.z * t - u.x * s),
                   SIMD3(u.z * u.x * t - u.y * s, u.z * u.y * t + u.x * s, c + u.z * u.z * t))
+    }
+
+    /// A rotation drawn uniformly from SO(3) (a normalised Gaussian quaternion).
+    public static func randomRotation<G: RandomNumberGenerator>(using g: inout G) -> Matrix3 {
+        func gaussian() -> Double {
+            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &g), u2 = Double.random(in: 0..<1, using: &g)
+            return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        }
+        var q = SIMD4(gaussian(), gaussian(), gaussian(), gaussian())
+        q /= (q * q).sum().squareRoot()
+        let (w, x, y, z) = (q.x, q.y, q.z, q.w)
+        return Matrix3(rows: SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)),
+                       SIMD3(2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)),
+                       SIMD3(2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)))
     }
 
     /// Element (row, column), both 0-based.
