@@ -1,19 +1,25 @@
 import Foundation
 
-/// A small self-contained plot writer: line plots and histograms (as step outlines) with axes, ticks
-/// at round numbers, axis labels, a title and a legend, as one standalone SVG document. Non-finite
-/// points break a line rather than spoil the scale.
+/// A small self-contained plot writer: line plots, scatter plots and histograms (as step outlines)
+/// with axes, ticks at round numbers, axis labels, a title and a legend, as one standalone SVG
+/// document. Non-finite points break a line (or are left out of a scatter) rather than spoil the scale.
 public struct SVGPlot {
     public struct Series {
+        /// How a series is drawn: a line through its points, a marker at each point (a scatter plot),
+        /// or a dashed grey reference line (y = x, a baseline) that takes no colour from the palette.
+        public enum Style: Sendable { case line, points, reference }
+
         public var name: String
         public var x: [Double]
         public var y: [Double]
+        public var style: Style
 
-        public init(name: String, x: [Double], y: [Double]) {
+        public init(name: String, x: [Double], y: [Double], style: Style = .line) {
             precondition(x.count == y.count, "SVGPlot: x and y of different lengths")
             self.name = name
             self.x = x
             self.y = y
+            self.style = style
         }
 
         /// A histogram's outline: `values[k]` over the bin [lower + k·w, lower + (k+1)·w), dropping to
@@ -41,6 +47,17 @@ public struct SVGPlot {
     public var height = 440.0
 
     public static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    public static let referenceColor = "#777777"
+
+    /// Each series' colour: the palette in order over the non-reference series, grey for references.
+    var seriesColors: [String] {
+        var next = 0
+        return series.map { s in
+            guard s.style != .reference else { return Self.referenceColor }
+            defer { next += 1 }
+            return Self.colors[next % Self.colors.count]
+        }
+    }
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yIncludesZero: Bool = false) {
         self.title = title
@@ -141,16 +158,25 @@ public struct SVGPlot {
         svg += frame
         svg += "<text x=\"\(n(left + plotWidth / 2))\" y=\"\(n(height - 14))\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
         svg += "<text x=\"18\" y=\"\(n(top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(n(top + plotHeight / 2)))\">\(Self.escape(yLabel))</text>\n"
-        // Data: one polyline per run of finite points.
+        // Data: markers for scatter series, else one polyline per run of finite points.
+        let colors = seriesColors
         for (k, s) in series.enumerated() {
-            let color = Self.colors[k % Self.colors.count]
+            let color = colors[k]
+            if s.style == .points {
+                for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite {
+                    svg += "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"1.8\" fill=\"\(color)\" fill-opacity=\"0.45\"/>\n"
+                }
+                continue
+            }
+            let stroke = s.style == .reference ? "stroke=\"\(color)\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\""
+                                                : "stroke=\"\(color)\" stroke-width=\"1.6\""
             var run: [String] = []
             func flush() {
                 if run.count == 1 {
                     let p = run[0].split(separator: ",")
                     svg += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"2.5\" fill=\"\(color)\"/>\n"
                 } else if run.count > 1 {
-                    svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"\(run.joined(separator: " "))\"/>\n"
+                    svg += "<polyline fill=\"none\" \(stroke) stroke-linejoin=\"round\" points=\"\(run.joined(separator: " "))\"/>\n"
                 }
                 run.removeAll()
             }
@@ -163,7 +189,13 @@ public struct SVGPlot {
         for (k, s) in series.enumerated() {
             let (x, row) = legend[k]
             let y = 44 + 18 * Double(row)
-            svg += "<line x1=\"\(n(x))\" y1=\"\(n(y - 4))\" x2=\"\(n(x + 22))\" y2=\"\(n(y - 4))\" stroke=\"\(Self.colors[k % Self.colors.count])\" stroke-width=\"2.5\"/>\n"
+            switch s.style {
+            case .points:
+                svg += "<circle cx=\"\(n(x + 11))\" cy=\"\(n(y - 4))\" r=\"3.5\" fill=\"\(colors[k])\"/>\n"
+            case .line, .reference:
+                let dash = s.style == .reference ? " stroke-dasharray=\"6 4\"" : ""
+                svg += "<line x1=\"\(n(x))\" y1=\"\(n(y - 4))\" x2=\"\(n(x + 22))\" y2=\"\(n(y - 4))\" stroke=\"\(colors[k])\" stroke-width=\"2.5\"\(dash)/>\n"
+            }
             svg += "<text x=\"\(n(x + 28))\" y=\"\(n(y))\">\(Self.escape(s.name))</text>\n"
         }
         return svg + "</svg>\n"

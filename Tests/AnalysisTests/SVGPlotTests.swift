@@ -56,6 +56,22 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(parse(empty)).texts.contains("no data"))
     }
 
+    func testScatterSeriesDrawMarkersAndReferenceLinesAreDashedGrey() throws {
+        let plot = SVGPlot(title: "true vs predicted", xLabel: "true", yLabel: "predicted",
+                           series: [.init(name: "y = x", x: [0, 4], y: [0, 4], style: .reference),
+                                    .init(name: "model", x: [1, 2, .nan, 3], y: [1.1, 1.9, 5, 3.2], style: .points)])
+        let svg = plot.render()
+        let parsed = try XCTUnwrap(parse(svg), "not well-formed XML:\n\(svg)")
+        // Three finite points and one legend marker; the NaN point is left out. One dashed line plus its legend entry.
+        XCTAssertEqual(parsed.elements.filter { $0 == "circle" }.count, 4)
+        XCTAssertEqual(parsed.elements.filter { $0 == "polyline" }.count, 1)
+        XCTAssertEqual(svg.components(separatedBy: "stroke-dasharray").count - 1, 2)
+        // The reference takes grey, the scatter the palette's first colour.
+        XCTAssertEqual(plot.seriesColors, [SVGPlot.referenceColor, SVGPlot.colors[0]])
+        XCTAssertTrue(parsed.texts.contains("y = x") && parsed.texts.contains("model"))
+        XCTAssertTrue(parsed.texts.contains("4"), "the y = x line sets the range")
+    }
+
     func testTicksAreRoundNumbers() {
         let (ticks, step) = SVGPlot.ticks(lower: 0.13, upper: 2.71)
         XCTAssertEqual(step, 0.5)
