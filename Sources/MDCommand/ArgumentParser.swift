@@ -19,11 +19,14 @@ public struct PositionalSpec: Sendable {
     public var name: String
     public var help: String
     public var optional: Bool
+    /// Takes one or more arguments (`MODEL [MODEL ...]`); the positionals after it get one each, from the end.
+    public var repeatable: Bool
 
-    public init(_ name: String, help: String, optional: Bool = false) {
+    public init(_ name: String, help: String, optional: Bool = false, repeatable: Bool = false) {
         self.name = name
         self.help = help
         self.optional = optional
+        self.repeatable = repeatable
     }
 }
 
@@ -44,7 +47,10 @@ public struct CommandSpec: Sendable {
     }
 
     public var usage: String {
-        let args = positionals.map { $0.optional ? "[\($0.name)]" : $0.name }
+        let args = positionals.map { p in
+            let text = p.repeatable ? "\(p.name) [\(p.name) ...]" : p.name
+            return p.optional ? "[\(text)]" : text
+        }
         return (["md", name] + args + (options.count > 1 ? ["[options]"] : [])).joined(separator: " ")
     }
 
@@ -157,7 +163,7 @@ public struct ParsedArguments: Sendable {
             let missing = spec.positionals[parsed.positionals.count]
             throw CommandLineError(command: spec.name, "missing argument \(missing.name)")
         }
-        if parsed.positionals.count > spec.positionals.count {
+        if parsed.positionals.count > spec.positionals.count && !spec.positionals.contains(where: \.repeatable) {
             throw CommandLineError(command: spec.name, "unexpected argument '\(parsed.positionals[spec.positionals.count])'")
         }
         return parsed
