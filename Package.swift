@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),
         .testTarget(name: "ClassicalFFTests", dependencies: ["ClassicalFF", "AmberIO", "MDCore"]),
         .testTarget(name: "IntegratorsTests", dependencies: ["Integrators", "ClassicalFF", "AmberIO", "MDCore"]),
-        .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore"]),
+        .testTarget(name: "MDCommandTests", dependencies: ["MDCommand", "AmberIO", "MDCore", "ClassicalFF", "TensorCore", "Equivariant", "LearnedFF"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "MDCore"]),
         .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
         .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "ClassicalFF", "MDCore"]),

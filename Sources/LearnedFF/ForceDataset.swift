@@ -98,4 +98,9 @@ public struct ForceFrame {
     public var frame: Frame
     public var elements: [Element]
     public var topology: Topology
+
+    public init(system: String, kind: String, source: String, frame: Frame, elements: [Element], topology: Topology) {
+        self.system = system; self.kind = kind; self.source = source
+        self.frame = frame; self.elements = elements; self.topology = topology
+    }
 }

@@ -205,15 +205,16 @@ struct CollapseDetected: Error, CustomStringConvertible {
 /// The report and its plots: OUT.md and OUT-NAME.svg beside it.
 struct ReportFiles {
     let report: String
-    let plotNames = ["rmsd", "rg", "bonds", "angles", "rdf", "temperature"]
+    let plotNames: [String]
     let plots: [String]
 
-    init(path: String, command: String) throws {
+    init(path: String, command: String, plotNames: [String] = ["rmsd", "rg", "bonds", "angles", "rdf", "temperature"]) throws {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         guard ext == "md" || ext == "markdown" else {
             throw CommandLineError(command: command, "--report writes Markdown; name the file OUT.md (got '\(path)')")
         }
         report = path
+        self.plotNames = plotNames
         let stem = (path as NSString).deletingPathExtension
         plots = plotNames.map { "\(stem)-\($0).svg" }
     }

@@ -8,12 +8,3 @@ enum CommonOptions {
     static let quiet = OptionSpec("quiet", help: "No progress line on standard error.")
     static let systemArgument = PositionalSpec("SYSTEM", help: "A folder holding one .prmtop and one .rst7, or a .prmtop path.")
 }
-
-struct EvaluateCommand: Subcommand {
-    static let spec = CommandSpec(
-        name: "evaluate", summary: "The paper's force metrics for a model on held-out data.",
-        positionals: [PositionalSpec("MODEL", help: "A trained model (.safetensors)."),
-                      PositionalSpec("DATA", help: "Trajectories with forces, or a dataset description.")],
-        options: [CommonOptions.json, CommonOptions.quiet])
-    static func run(_ arguments: ParsedArguments, console: Console) throws { throw NotImplementedError(command: spec.name, issue: 8) }
-}

@@ -70,7 +70,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testUnimplementedCommandsSaySoAndFail() {
-        let run = Run(["evaluate", "m", "d"])
+        let run = Run(["energy", Paths.root.appendingPathComponent("systems/ala2-vacuum").path, "--forces", "learned"])
         XCTAssertEqual(run.status, 1)
         XCTAssertTrue(run.err.contains("not implemented yet"), run.err)
     }
