@@ -305,7 +305,7 @@ struct EvaluateCommand: Subcommand {
         }
         progress.finish()
         let frames = "\(indices.count) of \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s")"
-            + (stride > 1 ? ", every \(stride)th" : "") + (frameLimit.map { ", at most \($0)" } ?? "")
+            + (stride > 1 ? ", stride \(stride)" : "") + (frameLimit.map { ", at most \($0)" } ?? "")
         return (["Trajectory: `\(dataPath)` (\(frames)), system `\(prmtop.path)`. Reference forces: "
                 + (forceField.map { "the classical force field's, computed per frame (\(EnergyCommand.describe(options, $0)))" }
                    ?? "those the trajectory stores") + "."],

@@ -281,7 +281,7 @@ struct ForceEvaluation {
         }
         scatter.insert(.init(name: "y = x", x: [0, top], y: [0, top], style: .reference), at: 0)
         let magnitude = SVGPlot(title: "True against predicted force magnitude (\(where_))",
-                                xLabel: "true |F| (meV/Å)" + (step > 1 ? ", every \(step)th atom shown" : ""), yLabel: "predicted |F| (meV/Å)",
+                                xLabel: "true |F| (meV/Å)" + (step > 1 ? ", 1 atom in \(step) shown" : ""), yLabel: "predicted |F| (meV/Å)",
                                 series: scatter)
 
         let vectorModels = zip(models, predicted).filter { $0.0.predictsVectors }
