@@ -15,7 +15,8 @@ let package = Package(
 
         .target(name: "MDCore"),
         .target(name: "TensorCore", dependencies: ["MDCore", "COpenBLAS"]),
-        .target(name: "Equivariant", dependencies: ["MDCore", "TensorCore"]),
+        // Haswell (AVX2 + FMA, 2013 on) for the network's per-edge channel loops.
+        .target(name: "Equivariant", dependencies: ["MDCore", "TensorCore"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "AmberIO", dependencies: ["MDCore", "CNetCDF"]),
         .target(name: "ClassicalFF", dependencies: ["MDCore", "AmberIO", "CFFTW"]),
         .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
@@ -23,7 +24,7 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["MDCore", "AmberIO"]),
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
                                                   "LearnedFF", "Analysis"]),
-        .executableTarget(name: "md", dependencies: ["MDCommand"]),
+        .executableTarget(name: "md", dependencies: ["MDCommand", "TensorCore"]),
         .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore", "Equivariant"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),

@@ -36,14 +36,10 @@ enum ConvolutionKernels {
                 for p in 0..<P {
                     let rp = re + p * C, xin = xj + table.inOffset[p] * C
                     let width = table.inWidth[p]
-                    for m in 0..<width {
-                        let t = tmp + m * C, xm = xin + m * C
-                        for c in 0..<C { t[c] = rp[c] * xm[c] }
-                    }
+                    for m in 0..<width { ChannelLoops.multiply(rp, xin + m * C, tmp + m * C, C) }
                     let o = acc + table.outOffset[p] * C
                     for q in table.entryStart[p]..<table.entryStart[p + 1] {
-                        let k = coef[q], t = tmp + table.m1[q] * C, oq = o + table.m3[q] * C
-                        for c in 0..<C { oq[c] += k * t[c] }
+                        ChannelLoops.axpy(coef[q], tmp + table.m1[q] * C, o + table.m3[q] * C, C)
                     }
                 }
             }
@@ -80,21 +76,14 @@ enum ConvolutionKernels {
                     u.update(repeating: 0, count: width * C)
                     let go = g + table.outOffset[p] * C
                     for q in table.entryStart[p]..<table.entryStart[p + 1] {
-                        let k = coef[q], um = u + table.m1[q] * C, gq = go + table.m3[q] * C
-                        for c in 0..<C { um[c] += k * gq[c] }
+                        ChannelLoops.axpy(coef[q], go + table.m3[q] * C, u + table.m1[q] * C, C)
                     }
                     let rp = re + p * C, grp = gre + p * C, xin = xj + table.inOffset[p] * C
-                    for c in 0..<C { grp[c] = 0 }
-                    for m in 0..<width {
-                        let um = u + m * C, xm = xin + m * C
-                        for c in 0..<C { grp[c] += um[c] * xm[c] }
-                    }
+                    ChannelLoops.multiply(u, xin, grp, C)
+                    for m in 1..<width { ChannelLoops.multiplyAdd(u + m * C, xin + m * C, grp, C) }
                     if let gx {
                         let gxin = gx + j * inStride + table.inOffset[p] * C
-                        for m in 0..<width {
-                            let um = u + m * C, gm = gxin + m * C
-                            for c in 0..<C { gm[c] += rp[c] * um[c] }
-                        }
+                        for m in 0..<width { ChannelLoops.multiplyAdd(rp, u + m * C, gxin + m * C, C) }
                     }
                 }
             }

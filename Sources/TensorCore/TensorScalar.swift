@@ -5,6 +5,8 @@ import Foundation
 /// needs it (finite-difference checks). Each supplies its math functions and its BLAS entry point so
 /// that generic kernels specialised for Float or Double call the right routine without dispatch.
 public protocol TensorScalar: BinaryFloatingPoint, Sendable {
+    /// A SIMD register's worth of scalars (256 bits), for kernels' contiguous inner loops.
+    associatedtype Vector: SIMD where Vector.Scalar == Self
     /// The safetensors dtype name ("F32", "F64").
     static var dtypeName: String { get }
     static func exp(_ x: Self) -> Self
@@ -20,6 +22,7 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable {
 @inline(__always) private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: TensorScalar {
+    public typealias Vector = SIMD8<Float>
     public static var dtypeName: String { "F32" }
     @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
@@ -35,6 +38,7 @@ extension Float: TensorScalar {
 }
 
 extension Double: TensorScalar {
+    public typealias Vector = SIMD4<Double>
     public static var dtypeName: String { "F64" }
     @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }

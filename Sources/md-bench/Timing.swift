@@ -12,3 +12,10 @@ func bestTime(repeats: Int = 5, _ body: () throws -> Void) rethrows -> Double {
 }
 
 func printRow(_ cells: [String]) { print("| " + cells.joined(separator: " | ") + " |") }
+
+/// CPU seconds used by the whole process so far (all threads): on a busy machine, what the work cost.
+func processCPUTime() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}

@@ -1,6 +1,9 @@
 import AmberIO
 import Foundation
 import MDCore
+import TensorCore
+
+BLASKernels.ensureOptimized()
 
 /// Benchmarks, run in release: `swift run -c release md-bench SUITE`. Figures go to BENCHMARKS.md.
 let arguments = Array(CommandLine.arguments.dropFirst())

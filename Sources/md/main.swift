@@ -1,3 +1,5 @@
 import MDCommand
+import TensorCore
 
+BLASKernels.ensureOptimized()
 MDCommand.main()
