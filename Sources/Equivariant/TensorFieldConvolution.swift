@@ -59,7 +59,7 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
     var inStride: Int { plan.input.width * C }
     var outStride: Int { plan.output.width * C }
     var radialWidth: Int { plan.radialWidth }
-    var scratchCount: Int { plan.table.entryCount + plan.table.maxInWidth * C }
+    var scratchCount: Int { ConvolutionKernels.scratchCount(plan.table, harmonicsWidth: edges.harmonicsWidth) }
 
     func forward(_ x: Variable<T>, _ h: Variable<T>, _ w: Variable<T>) -> Variable<T> {
         precondition(x.shape == Shape(inputRows, plan.input.width, C), "convolution: input \(x.shape), expected [\(inputRows), \(plan.input.width), \(C)]")

@@ -1,3 +1,5 @@
+import MDCore
+
 /// Raw-pointer loops behind the tensor operations. Generic over the scalar but pre-specialised for
 /// Float and Double (`@_specialize`), so a generic call from any module lands in concrete code
 /// instead of unspecialised arithmetic through witness tables.
@@ -30,6 +32,12 @@ extension Kernels {
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func unary<T: TensorScalar>(_ fn: UnaryFunction, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        if T.self == Float.self, fn == .silu || fn == .sigmoid {
+            // The radial MLPs' activations: eight lanes at a time with a polynomial exp.
+            let xf = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), yf = UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self)
+            vectorSigmoid(xf, yf, n, timesInput: fn == .silu)
+            return
+        }
         switch fn {
         case .exp: map(x, y, n) { T.exp($0) }
         case .log: map(x, y, n) { T.log($0) }
@@ -43,6 +51,19 @@ extension Kernels {
         }
     }
 
+    /// y = σ(x), or x·σ(x) when `timesInput`, in Float SIMD.
+    static func vectorSigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, timesInput: Bool) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            let s = V(repeating: 1) / (V(repeating: 1) + VectorMath.exp(-v))
+            UnsafeMutableRawPointer(y + i).storeBytes(of: timesInput ? v * s : s, as: V.self)
+            i += 8
+        }
+        while i < n { let s = sigmoid(x[i]); y[i] = timesInput ? x[i] * s : s; i += 1 }
+    }
+
     /// gx = gy · f′(x), given x, y = f(x) and gy.
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func unaryBackward<T: TensorScalar>(_ fn: UnaryFunction, x: UnsafePointer<T>, y: UnsafePointer<T>, gy: UnsafePointer<T>,
@@ -54,6 +75,11 @@ extension Kernels {
         case .square: for i in 0..<n { gx[i] = gy[i] * 2 * x[i] }
         case .softplus: for i in 0..<n { gx[i] = gy[i] * sigmoid(x[i]) }
         case .silu:
+            if T.self == Float.self {
+                let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+                vectorSiLUBackward(f(x), f(gy), UnsafeMutableRawPointer(gx).assumingMemoryBound(to: Float.self), n)
+                return
+            }
             for i in 0..<n {
                 let s = sigmoid(x[i])
                 gx[i] = gy[i] * s * (1 + x[i] * (1 - s))
@@ -176,5 +202,19 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// gx = gy · σ(x)(1 + x(1 − σ(x))) in Float SIMD.
+    static func vectorSiLUBackward(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>, _ n: Int) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        let one = V(repeating: 1)
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self), g = UnsafeRawPointer(gy + i).loadUnaligned(as: V.self)
+            let s = one / (one + VectorMath.exp(-v))
+            UnsafeMutableRawPointer(gx + i).storeBytes(of: g * s * (one + v * (one - s)), as: V.self)
+            i += 8
+        }
+        while i < n { let s = sigmoid(x[i]); gx[i] = gy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
     }
 }

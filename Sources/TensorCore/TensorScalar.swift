@@ -4,7 +4,7 @@ import Foundation
 /// The element types a tensor can hold: Float for the network and training, Double where a caller
 /// needs it (finite-difference checks). Each supplies its math functions and its BLAS entry point so
 /// that generic kernels specialised for Float or Double call the right routine without dispatch.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// A SIMD register's worth of scalars (256 bits), for kernels' contiguous inner loops.
     associatedtype Vector: SIMD where Vector.Scalar == Self
     /// The safetensors dtype name ("F32", "F64").
