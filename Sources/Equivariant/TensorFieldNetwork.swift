@@ -51,7 +51,7 @@ public struct TensorFieldNetwork: Sendable {
             let p = "block\(k + 1)."
             out.append((p + "si_in.weight", b.selfInteractionIn.weightShape))
             if b.selfInteractionIn.hasBias { out.append((p + "si_in.bias", Shape(b.selfInteractionIn.output.channels))) }
-            out.append((p + "radial.w1", Shape(c.radialFunctions, c.radialHidden)))
+            out.append((p + "radial.w1", Shape(c.radialInputs, c.radialHidden)))
             out.append((p + "radial.b1", Shape(c.radialHidden)))
             out.append((p + "radial.w2", Shape(c.radialHidden, b.convolution.radialWidth)))
             out.append((p + "si_out.weight", b.selfInteractionOut.weightShape))
@@ -117,10 +117,13 @@ public struct TensorFieldNetwork: Sendable {
         return x.reshaped(Shape(rows, 3)).matmul(graph.constant(permutation))
     }
 
-    /// Edge features of `graph` for the receptive field of `targets`, in precision T.
-    public func edges<T>(graph: NeighborGraph, targets: [Int], as: T.Type = T.self) -> EdgeFeatures<T> {
-        let field = ReceptiveField(graph: graph, targets: targets, depth: configuration.depth)
-        return EdgeFeatures(graph: graph, field: field, maxDegree: configuration.maxDegree, radial: configuration.radialBasis)
+    /// Edge features of `graph` for the receptive field of `targets`, in precision T; `channels`
+    /// gives every atom's element channel.
+    public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], as: T.Type = T.self) -> EdgeFeatures<T> {
+        let c = configuration
+        let field = ReceptiveField(graph: graph, targets: targets, depth: c.depth)
+        return EdgeFeatures(graph: graph, field: field, maxDegree: c.maxDegree, radial: c.radialBasis,
+                            pairChannels: c.pairRadial ? channels : nil, elementCount: c.elements.count)
     }
 
     public var graphBuilder: NeighborGraphBuilder {

@@ -17,6 +17,10 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
     public var radialFunctions = 16
     public var radialCutoff = 6.0
     public var radialHidden = 32
+    /// Radial functions of the element pair as well as the distance (the MLP also sees both
+    /// atoms' one-hot elements): a bond's force law then fits in one layer. md's choice; the
+    /// paper's TFN uses the distance only.
+    public var pairRadial = true
     /// One-hot channels: C, H, N, O, S first (the paper's), then any other element of the data.
     public var elements: [Element] = [.carbon, .hydrogen, .nitrogen, .oxygen, .sulfur]
     /// Output unit: the network's raw output times this is the prediction (kcal/mol/Å for forces),
@@ -30,6 +34,9 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
 
     public var radialBasis: BesselBasis { BesselBasis(count: radialFunctions, cutoff: radialCutoff) }
 
+    /// Inputs of each radial MLP.
+    public var radialInputs: Int { radialFunctions + (pairRadial ? 2 * elements.count : 0) }
+
     /// Predicts a vector per atom (orders 1, 2) or a scalar magnitude (order 0, as the paper's order-0 model).
     public var predictsVectors: Bool { maxDegree >= 1 }
 
@@ -37,7 +44,8 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
         ["order": "\(maxDegree)", "filters": filters.map(String.init).joined(separator: ","),
          "convolution_channels": convolutionChannels.map(String.init).joined(separator: ","),
          "neighbors": "\(neighbors)", "switch_width": "\(switchWidth)", "radial_functions": "\(radialFunctions)",
-         "radial_cutoff": "\(radialCutoff)", "radial_hidden": "\(radialHidden)", "output_scale": "\(outputScale)"]
+         "radial_cutoff": "\(radialCutoff)", "radial_hidden": "\(radialHidden)", "output_scale": "\(outputScale)",
+         "pair_radial": "\(pairRadial)"]
     }
 
     public struct InvalidHyperParameter: Error, CustomStringConvertible {
@@ -67,6 +75,7 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
         radialCutoff = try value("radial_cutoff")
         radialHidden = try value("radial_hidden")
         outputScale = try value("output_scale")
+        pairRadial = try value("pair_radial")
         guard neighbors > 0, radialFunctions > 0, radialCutoff > 0, radialHidden > 0, switchWidth >= 0, outputScale > 0 else {
             throw InvalidHyperParameter(key: "neighbors/radial/switch_width/output_scale", value: nil)
         }

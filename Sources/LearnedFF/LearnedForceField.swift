@@ -49,7 +49,7 @@ public final class LearnedForceField: ForceProvider {
         guard !learnedAtoms.isEmpty else { return nil }
         let network = model.network
         let graph = network.graphBuilder.build(positions: positions, box: box)
-        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: learnedAtoms)
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: learnedAtoms, channels: channels)
         lastFieldAtoms = edges.field.rows[0]
         tape.reset()
         let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))

@@ -26,7 +26,7 @@ public struct TrainingExample {
         let atoms = selection.atoms(in: frame.topology)
         lossAtoms = atoms
         let graph = network.graphBuilder.build(positions: frame.frame.positions, box: frame.frame.box)
-        edges = network.edges(graph: graph, targets: atoms)
+        edges = network.edges(graph: graph, targets: atoms, channels: channels)
         input = network.inputFeatures(channels: channels, field: edges.field)
         let f = frame.frame.forces!
         var flat: [Double] = []

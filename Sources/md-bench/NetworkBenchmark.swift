@@ -36,7 +36,7 @@ enum NetworkBenchmark {
                 var edges: EdgeFeatures<Float>!
                 let setup = bestTime(repeats: 2) {
                     let graph = network.graphBuilder.build(positions: frame.positions, box: frame.box)
-                    edges = network.edges(graph: graph, targets: Array(0..<n))
+                    edges = network.edges(graph: graph, targets: Array(0..<n), channels: channels)
                 }
                 let input = network.inputFeatures(channels: channels, field: edges.field, as: Float.self)
                 let inference = Graph<Float>(recording: false)

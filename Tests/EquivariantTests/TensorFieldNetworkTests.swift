@@ -34,7 +34,7 @@ final class TensorFieldNetworkTests: XCTestCase {
     private func predict<T: TensorScalar>(_ network: TensorFieldNetwork, _ parameters: Parameters<T>, positions: [Double], channels: [Int],
                                           box: Box? = nil, targets: [Int]? = nil) -> [Double] {
         let graph = network.graphBuilder.build(positions: positions, box: box)
-        let edges: EdgeFeatures<T> = network.edges(graph: graph, targets: targets ?? Array(0..<(positions.count / 3)))
+        let edges: EdgeFeatures<T> = network.edges(graph: graph, targets: targets ?? Array(0..<(positions.count / 3)), channels: channels)
         let tape = Graph<T>(recording: false)
         let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
         let out = network(input, edges: edges, parameters: parameters.variables(in: tape))
@@ -54,7 +54,7 @@ final class TensorFieldNetworkTests: XCTestCase {
             let (x, channels) = cluster(14, seed: 3)
             let graph = network.graphBuilder.build(positions: x, box: nil)
             let targets = [0, 3, 5, 9]
-            let edges: EdgeFeatures<Double> = network.edges(graph: graph, targets: targets)
+            let edges: EdgeFeatures<Double> = network.edges(graph: graph, targets: targets, channels: channels)
             let outCount = targets.count * (order >= 1 ? 3 : 1)
             let cotangent = (0..<outCount).map { _ in Double.random(in: -1...1, using: &g) }
 
