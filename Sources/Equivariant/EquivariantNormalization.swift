@@ -3,11 +3,15 @@ import TensorCore
 /// Normalisation of equivariant features, per atom and order: x^l / √(mean_c ‖x^l_c‖² + ε).
 /// Dividing every channel of an order by the same invariant keeps equivariance; doing it per atom
 /// (no batch statistics) keeps inference identical to training and independent of other atoms.
+/// ε = 1 makes it a soft squash rather than a unit-norm projection: features of order one pass
+/// nearly unchanged and large ones are compressed, while the size of a feature (a force-like
+/// sum of pair terms, say) still reaches the next layer. With a small ε every atom's features
+/// would have the same norm and magnitudes would be lost.
 ///
 /// Input and output: [rows, width, C]; no parameters.
 public struct EquivariantNormalization: Sendable {
     public let layout: FeatureLayout
-    public static let epsilon = 1e-3
+    public static let epsilon = 1.0
 
     public init(layout: FeatureLayout) { self.layout = layout }
 

@@ -62,12 +62,15 @@ public struct TensorFieldNetwork: Sendable {
     }
 
     /// Fresh parameters: weights Normal(0, 1/fan-in) so that activations start of order one,
-    /// biases zero. Deterministic in `seed`.
-    public func initialParameters<T: TensorScalar>(seed: UInt64, as: T.Type = T.self) -> Parameters<T> {
+    /// biases zero, and the last self-interaction zero, so that training starts from the zero
+    /// prediction (the zero-vector baseline) rather than from large random forces (unless
+    /// `zeroOutput` is false: checks that need a non-zero network). Deterministic in `seed`.
+    public func initialParameters<T: TensorScalar>(seed: UInt64, zeroOutput: Bool = true, as: T.Type = T.self) -> Parameters<T> {
         var rng = SplitMix64(seed: seed)
         var parameters = Parameters<T>()
+        let output = zeroOutput ? "block\(blocks.count).si_out.weight" : ""
         for (name, shape) in parameterShapes {
-            if name.hasSuffix("bias") || name.hasSuffix(".b1") {
+            if name.hasSuffix("bias") || name.hasSuffix(".b1") || name == output {
                 parameters[name] = Tensor(zeros: shape)
             } else {
                 let fanIn = shape[shape.rank - 2]

@@ -7,13 +7,25 @@ import TensorCore
 extension Trainer {
     public static let checkpointFormat = "md-checkpoint 1"
 
+    // The schedule's best loss is +∞ until a first validation: JSON needs it spelled out.
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
     public func writeCheckpoint(to path: String) throws {
         var tensors: [(String, AnyTensor)] = []
         for name in model.parameters.names { tensors.append(("current." + name, .float(model.parameters[name]!))) }
         for name in best.parameters.names { tensors.append(("best." + name, .float(best.parameters[name]!))) }
         for (name, t) in optimizerState.tensors { tensors.append(("adam." + name, .float(t))) }
-        let schedule = String(decoding: try JSONEncoder().encode(self.schedule), as: UTF8.self)
-        let options = String(decoding: try JSONEncoder().encode(self.options), as: UTF8.self)
+        let schedule = String(decoding: try Trainer.encoder.encode(self.schedule), as: UTF8.self)
+        let options = String(decoding: try Trainer.encoder.encode(self.options), as: UTF8.self)
         let metadata = ["md.format": Trainer.checkpointFormat, "step": "\(step)", "adam_steps": "\(optimizerState.steps)",
                         "best_validation_loss": "\(bestValidationLoss)", "stale_validations": "\(staleValidations)",
                         "schedule": schedule, "options": options]
@@ -31,8 +43,8 @@ extension Trainer {
               let scheduleText = file.metadata["schedule"], let optionsText = file.metadata["options"] else {
             throw fail("checkpoint metadata is incomplete")
         }
-        let schedule = try JSONDecoder().decode(LearningRateSchedule.self, from: Data(scheduleText.utf8))
-        var saved = try JSONDecoder().decode(TrainingOptions.self, from: Data(optionsText.utf8))
+        let schedule = try Trainer.decoder.decode(LearningRateSchedule.self, from: Data(scheduleText.utf8))
+        var saved = try Trainer.decoder.decode(TrainingOptions.self, from: Data(optionsText.utf8))
         saved.steps = options.steps
         guard saved == options else { throw fail("was made with other training options (\(optionsText))") }
         var current = model.parameters, bestParameters = best.parameters

@@ -44,7 +44,7 @@ final class TensorFieldNetworkTests: XCTestCase {
     func testEveryParameterGradientMatchesFiniteDifferences() {
         for order in 0...2 {
             let network = TensorFieldNetwork(smallConfiguration(order: order))
-            let parameters: Parameters<Double> = network.initialParameters(seed: 7)
+            let parameters: Parameters<Double> = network.initialParameters(seed: 7, zeroOutput: false)
             // Non-zero biases so their gradients are tested away from a symmetric point.
             var perturbed = parameters
             var g = SplitMix64(seed: 11)
@@ -106,7 +106,7 @@ final class TensorFieldNetworkTests: XCTestCase {
             var c = TensorFieldNetworkConfiguration()
             c.maxDegree = order
             let network = TensorFieldNetwork(c)
-            let parameters: Parameters<Float> = network.initialParameters(seed: 5)
+            let parameters: Parameters<Float> = network.initialParameters(seed: 5, zeroOutput: false)
             let (x, channels) = cluster(120, seed: 9)
             let reference = predict(network, parameters, positions: x, channels: channels)
             XCTAssertGreaterThan(reference.map(abs).max()!, 1e-3, "output should not vanish")
@@ -134,7 +134,7 @@ final class TensorFieldNetworkTests: XCTestCase {
     /// Targets and their three-hop field give exactly what the whole system gives on those atoms.
     func testReceptiveFieldMatchesWholeSystem() {
         let network = TensorFieldNetwork(smallConfiguration(order: 2))
-        let parameters: Parameters<Double> = network.initialParameters(seed: 1)
+        let parameters: Parameters<Double> = network.initialParameters(seed: 1, zeroOutput: false)
         let (x, channels) = cluster(80, seed: 4)
         let whole = predict(network, parameters, positions: x, channels: channels)
         let targets = [5, 17, 42]
@@ -150,7 +150,7 @@ final class TensorFieldNetworkTests: XCTestCase {
     /// continuously: the largest jump between small steps shrinks with the step.
     func testContinuousAcrossTheNeighbourBoundary() {
         let network = TensorFieldNetwork(smallConfiguration(order: 1))
-        let parameters: Parameters<Double> = network.initialParameters(seed: 2)
+        let parameters: Parameters<Double> = network.initialParameters(seed: 2, zeroOutput: false)
         var (x, channels) = cluster(40, seed: 8)
         let k = network.configuration.neighbors
         // Centre 0's k-th and (k+1)-th neighbours: slide the k-th outward past the (k+1)-th.

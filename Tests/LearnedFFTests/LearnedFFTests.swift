@@ -48,7 +48,7 @@ final class LearnedFFTests: XCTestCase {
 
     func testModelFileRoundTripAndRejection() throws {
         let network = smallNetwork(order: 2)
-        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 3), learnedAtoms: .protein,
+        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 3, zeroOutput: false), learnedAtoms: .protein,
                                  provenance: ["note": "test"])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("md-learned-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -78,10 +78,10 @@ final class LearnedFFTests: XCTestCase {
 
     func testTrainingLowersHeldOutError() throws {
         let network = smallNetwork()
-        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 1), learnedAtoms: .all)
+        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 1, zeroOutput: false), learnedAtoms: .all)
         let train = try examples(frames(8, seed: 1), model), held = try examples(frames(3, seed: 2), model)
         var options = TrainingOptions()
-        options.steps = 240; options.learningRate = 1e-2; options.warmupSteps = 10; options.validationInterval = 60
+        options.steps = 400; options.learningRate = 1e-2; options.warmupSteps = 10; options.validationInterval = 50
         let trainer = Trainer(model: model, training: train, validation: held, options: options)
         let before = Trainer.evaluate(model, on: held)
         while !trainer.isFinished {
@@ -96,7 +96,7 @@ final class LearnedFFTests: XCTestCase {
 
     func testCheckpointResumesExactly() throws {
         let network = smallNetwork()
-        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 4), learnedAtoms: .all)
+        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 4, zeroOutput: false), learnedAtoms: .all)
         let train = try examples(frames(4, seed: 5), model), held = try examples(frames(1, seed: 6), model)
         var options = TrainingOptions()
         options.steps = 8; options.validationInterval = 2; options.warmupSteps = 3
@@ -104,6 +104,10 @@ final class LearnedFFTests: XCTestCase {
             while t.step < step { t.trainStep(); if t.step % options.validationInterval == 0 { t.validate() } }
         }
         let straight = Trainer(model: model, training: train, validation: held, options: options)
+        // A checkpoint before any validation (best loss still +∞) round-trips too.
+        let early = FileManager.default.temporaryDirectory.appendingPathComponent("md-ckpt-\(UUID().uuidString)").path
+        try straight.writeCheckpoint(to: early)
+        try Trainer(model: model, training: train, validation: held, options: options).restoreCheckpoint(from: early)
         run(straight, until: 8)
 
         let first = Trainer(model: model, training: train, validation: held, options: options)
@@ -134,7 +138,7 @@ final class LearnedFFTests: XCTestCase {
         let network = smallNetwork()
         var configuration = network.configuration
         configuration.neighbors = 50
-        let model = LearnedModel(network: TensorFieldNetwork(configuration), parameters: TensorFieldNetwork(configuration).initialParameters(seed: 2),
+        let model = LearnedModel(network: TensorFieldNetwork(configuration), parameters: TensorFieldNetwork(configuration).initialParameters(seed: 2, zeroOutput: false),
                                  learnedAtoms: .protein)
         let provider = try LearnedForceField(model: model, topology: prmtop.topology, elements: prmtop.elements, classical: classical, source: "ala2-water")
         XCTAssertEqual(provider.learnedAtoms, Array(0..<22))
