@@ -54,7 +54,7 @@ final class EvaluateTests: XCTestCase {
     private static func writeModel(_ name: String, order: Int, elements: [Element]? = nil) throws -> String {
         let network = network(order: order, elements: elements)
         let path = "\(directory)/\(name)"
-        try LearnedModel(network: network, parameters: network.initialParameters(seed: 7), learnedAtoms: .protein).write(to: path)
+        try LearnedModel(network: network, parameters: network.initialParameters(seed: 7, zeroOutput: false), learnedAtoms: .protein).write(to: path)
         return path
     }
 
