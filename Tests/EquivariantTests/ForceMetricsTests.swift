@@ -12,7 +12,7 @@ final class ForceMetricsTests: XCTestCase {
         XCTAssertEqual(m.tensor, (2.0.squareRoot() + 2) / 2, accuracy: 1e-12)
         XCTAssertEqual(m.magnitude, (0 + 2) / 2, accuracy: 1e-12)
         XCTAssertEqual(m.angle, (90 + 0) / 2, accuracy: 1e-12)
-        XCTAssertEqual(m.relativeTensor, (2.0.squareRoot() / 1 + 2.0 / 2) / 2, accuracy: 1e-12)
+        XCTAssertEqual(m.relativeTensor, (2.0.squareRoot() + 2) / (1 + 2), accuracy: 1e-12)  // Σ‖p − t‖ / Σ‖t‖
         // Magnitudes (1, 4) against (1, 2): two points are always perfectly correlated.
         XCTAssertEqual(m.pearson, 1, accuracy: 1e-12)
         // A selection counts only the named atoms.
