@@ -24,6 +24,7 @@ struct TrainCommand: Subcommand {
             OptionSpec("threads", value: "N", help: "Worker threads (default 2)."),
             OptionSpec("log", value: "FILE.csv", help: "Training log: one line per validation (default MODEL.log.csv)."),
             OptionSpec("resume", help: "Continue exactly from MODEL.checkpoint (written at every validation)."),
+            OptionSpec("init", value: "MODEL", help: "Start from this model's parameters and output scale (same architecture and elements), e.g. to continue on more data."),
             CommonOptions.overwrite, CommonOptions.quiet,
         ],
         discussion: """
@@ -77,8 +78,19 @@ struct TrainCommand: Subcommand {
         }
         configuration.elements = Array(configuration.elements.prefix(5)) + configuration.elements.dropFirst(5).sorted()
         configuration.outputScale = rmsComponent(trainFrames, lossAtoms: lossAtoms)
+        var initial: Parameters<Float>?
+        if let path = arguments.string("init") {
+            let start = try LearnedModel.load(path)
+            var expected = configuration
+            expected.outputScale = start.configuration.outputScale
+            guard start.configuration == expected, start.learnedAtoms == lossAtoms else {
+                throw FileFormatError(file: path, "has another architecture, element list or loss-atom selection than this training run (order \(order), elements \(configuration.elements.map(\.symbol)), \(lossAtoms.rawValue) atoms)")
+            }
+            configuration = start.configuration
+            initial = start.parameters
+        }
         let network = TensorFieldNetwork(configuration)
-        var model = LearnedModel(network: network, parameters: network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms)
+        var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms)
 
         let preparing = Progress(console: console, total: trainFrames.count + validationFrames.count, label: "preparing frames",
                                  quiet: arguments.flag("quiet")) { String(format: "%.1f frames/s", $0) }
@@ -148,7 +160,7 @@ struct TrainCommand: Subcommand {
         console.print("md train: \(trainer.step) steps in \(Progress.duration(Date().timeIntervalSince(started))); "
             + (validation.isEmpty ? "no validation set: the last parameters were written" : String(format: "best validation loss %.4f", trainer.bestValidationLoss))
             + " → \(out) (log \(logPath), checkpoint \(checkpoint))")
-        if StopRequest.isRequested { throw Interrupted(step: trainer.step, restart: checkpoint) }
+        if StopRequest.isRequested { throw TrainingInterrupted(step: trainer.step, checkpoint: checkpoint, model: out) }
     }
 
     /// A manifest path, or a folder holding dataset.json.
@@ -178,6 +190,12 @@ struct TrainCommand: Subcommand {
         }
         return count > 0 && sum > 0 ? (sum / Double(count)).squareRoot() : 1
     }
+}
+
+struct TrainingInterrupted: Error, CustomStringConvertible {
+    var step: Int
+    var checkpoint: String, model: String
+    var description: String { "interrupted at step \(step); \(model) holds the best model so far and \(checkpoint) the state to --resume from" }
 }
 
 struct TrainingError: Error, CustomStringConvertible {
