@@ -22,8 +22,10 @@ let package = Package(
         .target(name: "Integrators", dependencies: ["MDCore", "AmberIO"]),
         .target(name: "LearnedFF", dependencies: ["MDCore", "AmberIO", "TensorCore", "Equivariant"]),
         .target(name: "Analysis", dependencies: ["MDCore", "AmberIO"]),
+        // Structure-refinement targets (paper Section 4.4): PDB matching and Algorithm 1's local alignments.
+        .target(name: "Refinement", dependencies: ["MDCore", "AmberIO", "Analysis", "Equivariant"]),
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
-                                                  "LearnedFF", "Analysis"]),
+                                                  "LearnedFF", "Analysis", "Refinement"]),
         .executableTarget(name: "md", dependencies: ["MDCommand", "TensorCore"]),
         .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore", "Equivariant"]),
 
@@ -36,5 +38,6 @@ let package = Package(
         .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
         .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "ClassicalFF", "MDCore"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AmberIO", "MDCore"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Analysis", "AmberIO", "MDCore"]),
     ]
 )
