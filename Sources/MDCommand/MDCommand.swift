@@ -8,7 +8,7 @@ public enum MDCommand {
 
     static let subcommands: [Subcommand.Type] = [
         SimulateCommand.self, TrainCommand.self, EvaluateCommand.self, CompareCommand.self,
-        EnergyCommand.self, InfoCommand.self, ConvertCommand.self,
+        EnergyCommand.self, InfoCommand.self, ConvertCommand.self, RefineCommand.self,
     ]
 
     public static var overview: String {
