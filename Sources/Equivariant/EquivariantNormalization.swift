@@ -19,8 +19,7 @@ public struct EquivariantNormalization: Sendable {
         let rows = x.shape[0]
         precondition(x.shape == Shape(rows, layout.width, layout.channels), "normalization: input \(x.shape) for \(layout)")
         let out = x.graph.makeOutput(x.shape)
-        NormalizationKernels.forward(x.value.unsafeData, out.unsafeData, rows: rows, degrees: layout.degrees, offsets: layout.offsets,
-                                     channels: layout.channels, epsilon: T(Self.epsilon))
+        NormalizationKernels.forward(x.value.unsafeData, out.unsafeData, rows: rows, layout: layout, epsilon: T(Self.epsilon))
         return x.graph.record(NormalizationOperation<T>(layout: layout), inputs: [x], output: out)
     }
 }
@@ -33,8 +32,8 @@ final class NormalizationOperation<T: TensorScalar>: TapeOperation {
     func vjp(inputs: [Tensor<T>], output: Tensor<T>, gradient: Tensor<T>, needs: [Bool]) -> [Tensor<T>?] {
         let x = inputs[0]
         let gx = Tensor<T>(zeros: x.shape)
-        NormalizationKernels.backward(x.unsafeData, gradient.unsafeData, gx.unsafeData, rows: x.shape[0], degrees: layout.degrees,
-                                      offsets: layout.offsets, channels: layout.channels, epsilon: T(EquivariantNormalization.epsilon))
+        NormalizationKernels.backward(x.unsafeData, gradient.unsafeData, gx.unsafeData, rows: x.shape[0], layout: layout,
+                                      epsilon: T(EquivariantNormalization.epsilon))
         return [gx]
     }
 }
@@ -49,9 +48,8 @@ enum NormalizationKernels {
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)
-    static func forward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, degrees: [Int], offsets: [Int],
-                                         channels C: Int, epsilon: T) {
-        let width = offsets.last! + 2 * degrees.last! + 1
+    static func forward<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, layout: FeatureLayout, epsilon: T) {
+        let (degrees, offsets, width, C) = (layout.degrees, layout.offsets, layout.width, layout.channels)
         for n in 0..<rows {
             for (d, l) in degrees.enumerated() {
                 let base = (n * width + offsets[d]) * C, count = (2 * l + 1) * C
@@ -63,8 +61,8 @@ enum NormalizationKernels {
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func backward<T: TensorScalar>(_ x: UnsafePointer<T>, _ gy: UnsafePointer<T>, _ gx: UnsafeMutablePointer<T>, rows: Int,
-                                          degrees: [Int], offsets: [Int], channels C: Int, epsilon: T) {
-        let width = offsets.last! + 2 * degrees.last! + 1
+                                          layout: FeatureLayout, epsilon: T) {
+        let (degrees, offsets, width, C) = (layout.degrees, layout.offsets, layout.width, layout.channels)
         for n in 0..<rows {
             for (d, l) in degrees.enumerated() {
                 let base = (n * width + offsets[d]) * C, count = (2 * l + 1) * C

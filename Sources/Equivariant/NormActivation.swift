@@ -22,7 +22,7 @@ public struct NormActivation: Sendable {
         precondition((bias != nil) == !gatedDegrees.isEmpty && (bias == nil || bias!.shape == biasShape), "norm activation: bias shape")
         let out = x.graph.makeOutput(x.shape)
         NormActivationKernels.forward(x.value.unsafeData, bias: bias?.value.unsafeData, out.unsafeData, rows: rows,
-                                      degrees: layout.degrees, offsets: layout.offsets, channels: layout.channels, epsilon: T(Self.epsilon))
+                                      layout: layout, epsilon: T(Self.epsilon))
         return x.graph.record(NormActivationOperation<T>(layout: layout), inputs: [x] + (bias.map { [$0] } ?? []), output: out)
     }
 }
@@ -37,8 +37,8 @@ final class NormActivationOperation<T: TensorScalar>: TapeOperation {
         let gx = Tensor<T>(zeros: x.shape)
         let gb = inputs.count == 2 ? Tensor<T>(zeros: inputs[1].shape) : nil
         NormActivationKernels.backward(x.unsafeData, bias: inputs.count == 2 ? inputs[1].unsafeData : nil, gradient.unsafeData,
-                                       gx: gx.unsafeData, gb: gb?.unsafeData, rows: x.shape[0], degrees: layout.degrees,
-                                       offsets: layout.offsets, channels: layout.channels, epsilon: T(NormActivation.epsilon))
+                                       gx: gx.unsafeData, gb: gb?.unsafeData, rows: x.shape[0], layout: layout,
+                                       epsilon: T(NormActivation.epsilon))
         return inputs.count == 2 ? [gx, gb] : [gx]
     }
 }
@@ -48,8 +48,8 @@ enum NormActivationKernels {
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func forward<T: TensorScalar>(_ x: UnsafePointer<T>, bias: UnsafePointer<T>?, _ y: UnsafeMutablePointer<T>, rows: Int,
-                                         degrees: [Int], offsets: [Int], channels C: Int, epsilon: T) {
-        let width = offsets.last! + 2 * degrees.last! + 1
+                                         layout: FeatureLayout, epsilon: T) {
+        let (degrees, offsets, width, C) = (layout.degrees, layout.offsets, layout.width, layout.channels)
         for n in 0..<rows {
             var gate = 0
             for (d, l) in degrees.enumerated() {
@@ -73,8 +73,8 @@ enum NormActivationKernels {
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func backward<T: TensorScalar>(_ x: UnsafePointer<T>, bias: UnsafePointer<T>?, _ gy: UnsafePointer<T>,
                                           gx: UnsafeMutablePointer<T>, gb: UnsafeMutablePointer<T>?, rows: Int,
-                                          degrees: [Int], offsets: [Int], channels C: Int, epsilon: T) {
-        let width = offsets.last! + 2 * degrees.last! + 1
+                                          layout: FeatureLayout, epsilon: T) {
+        let (degrees, offsets, width, C) = (layout.degrees, layout.offsets, layout.width, layout.channels)
         for n in 0..<rows {
             var gate = 0
             for (d, l) in degrees.enumerated() {

@@ -156,8 +156,8 @@ final class LearnedFFTests: XCTestCase {
         XCTAssertLessThan((net * net).sum().squareRoot(), 1e-9)
         XCTAssertGreaterThan((provider.lastNetForce * provider.lastNetForce).sum(), 0)
         // The learned forces are the network's on the whole system, less the mean.
-        let graph = configuration.neighbors > 0 ? model.network.graphBuilder.build(positions: frame.positions, box: frame.box) : nil
-        let edges: EdgeFeatures<Float> = model.network.edges(graph: graph!, targets: Array(0..<prmtop.atomCount), channels: try model.channels(for: prmtop.elements, source: ""))
+        let graph = model.network.graphBuilder.build(positions: frame.positions, box: frame.box)
+        let edges: EdgeFeatures<Float> = model.network.edges(graph: graph, targets: Array(0..<prmtop.atomCount), channels: try model.channels(for: prmtop.elements, source: ""))
         let tape = Graph<Float>(recording: false)
         let whole = model.network(tape.constant(model.network.inputFeatures(channels: try model.channels(for: prmtop.elements, source: ""), field: edges.field)),
                                   edges: edges, parameters: model.parameters.variables(in: tape)).value.scalars
