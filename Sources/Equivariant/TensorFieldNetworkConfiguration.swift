@@ -29,6 +29,22 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
 
     public init() {}
 
+    /// A network of a few channels, neighbours and radial functions: for tests and quick trials,
+    /// where the paper's widths would only cost time.
+    public static func small(order: Int, channels: Int = 4, neighbors: Int = 12, outputScale: Double = 1,
+                             elements: [Element]? = nil) -> TensorFieldNetworkConfiguration {
+        var c = TensorFieldNetworkConfiguration()
+        c.maxDegree = order
+        c.filters = [channels, channels, 1]
+        c.convolutionChannels = [channels, channels, channels]
+        c.neighbors = neighbors
+        c.radialFunctions = 8
+        c.radialHidden = 8
+        c.outputScale = outputScale
+        if let elements { c.elements = elements }
+        return c
+    }
+
     /// Number of convolutions (three hops of reach).
     public var depth: Int { filters.count }
 

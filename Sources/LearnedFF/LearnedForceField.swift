@@ -31,6 +31,7 @@ public final class LearnedForceField: ForceProvider {
 
     /// `classical` must cover the same atoms; it may be nil only when the model drives every atom.
     public init(model: LearnedModel, topology: Topology, elements: [Element], classical: ForceProvider?, source: String) throws {
+        precondition(model.target == .force, "LearnedForceField: a \(model.target.noun) model")
         atomCount = topology.atomCount
         self.model = model
         learnedAtoms = model.learnedAtoms.atoms(in: topology)
@@ -68,3 +69,4 @@ public final class LearnedForceField: ForceProvider {
 
     public func resetCaches() { classical?.resetCaches() }
 }
+

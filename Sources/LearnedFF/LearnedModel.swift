@@ -25,16 +25,17 @@ public struct LearnedModel {
     public var network: TensorFieldNetwork
     public var parameters: Parameters<Float>
     public var learnedAtoms: LearnedAtoms
-    /// δ of the vector Huber loss, kcal/mol/Å (the paper's 10 meV/Å = 0.2306).
+    public var target: PredictionTarget
+    /// δ of the vector Huber loss in the target's unit (the paper's 10 meV/Å = 0.2306 kcal/mol/Å for forces, 1 Å for refinement).
     public var huberDelta: Double
     public var provenance: [String: String]
 
-    public static let paperHuberDelta = 10 / Units.meVPerKcalPerMol
+    public static let paperHuberDelta = PredictionTarget.force.paperHuberDelta
 
     public init(network: TensorFieldNetwork, parameters: Parameters<Float>, learnedAtoms: LearnedAtoms = .protein,
-                huberDelta: Double = LearnedModel.paperHuberDelta, provenance: [String: String] = [:]) {
-        self.network = network; self.parameters = parameters; self.learnedAtoms = learnedAtoms
-        self.huberDelta = huberDelta; self.provenance = provenance
+                target: PredictionTarget = .force, huberDelta: Double? = nil, provenance: [String: String] = [:]) {
+        self.network = network; self.parameters = parameters; self.learnedAtoms = learnedAtoms; self.target = target
+        self.huberDelta = huberDelta ?? target.paperHuberDelta; self.provenance = provenance
     }
 
     public var configuration: TensorFieldNetworkConfiguration { network.configuration }
@@ -43,10 +44,11 @@ public struct LearnedModel {
         var h = configuration.hyperParameters
         h["learned_atoms"] = learnedAtoms.rawValue
         h["huber_delta"] = "\(huberDelta)"
-        h["target"] = configuration.predictsVectors ? "force" : "force magnitude"
+        h["target"] = target.hyperParameter(predictsVectors: configuration.predictsVectors)
+        let unit = target == .force ? "kcal/mol/A" : "A"
         let file = ModelFile(tensors: parameters.names.map { ($0, AnyTensor.float(parameters[$0]!)) }, hyperParameters: h,
                              elements: configuration.elements.map(\.symbol),
-                             units: ["force": "kcal/mol/A", "length": "A", "huber_delta": "kcal/mol/A"], provenance: provenance)
+                             units: [target.rawValue: unit, "length": "A", "huber_delta": unit], provenance: provenance)
         try file.write(to: path)
     }
 
@@ -70,7 +72,12 @@ public struct LearnedModel {
         guard let delta = Double(file.hyperParameters["huber_delta"] ?? ""), delta > 0 else {
             throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"huber_delta\" is missing or not positive")
         }
-        return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, huberDelta: delta, provenance: file.provenance)
+        // Files written before refinement models existed say "force" or carry no target.
+        guard let target = PredictionTarget(hyperParameter: file.hyperParameters["target"] ?? "force") else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"target\" must be force or refinement (got \"\(file.hyperParameters["target"]!)\")")
+        }
+        return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, target: target, huberDelta: delta,
+                            provenance: file.provenance)
     }
 
     /// Each atom's one-hot channel; an element the model never saw is an error naming it.

@@ -38,10 +38,14 @@ public final class Trainer {
     public private(set) var schedule: LearningRateSchedule
     public let options: TrainingOptions
     private var optimizer: Adam<Float>
-    public let training: [TrainingExample]
-    public let validation: [TrainingExample]
+    public let training: ExampleSet
+    public let validation: ExampleSet
 
-    public init(model: LearnedModel, training: [TrainingExample], validation: [TrainingExample], options: TrainingOptions) {
+    public convenience init(model: LearnedModel, training: [TrainingExample], validation: [TrainingExample], options: TrainingOptions) {
+        self.init(model: model, training: ExampleSet(training), validation: ExampleSet(validation), options: options)
+    }
+
+    public init(model: LearnedModel, training: ExampleSet, validation: ExampleSet, options: TrainingOptions) {
         precondition(!training.isEmpty, "Trainer: no training examples")
         self.model = model; best = model
         self.training = training; self.validation = validation; self.options = options
@@ -117,16 +121,21 @@ public final class Trainer {
 
     /// Mean loss and metrics of `model` over `examples` (inference only).
     public static func evaluate(_ model: LearnedModel, on examples: [TrainingExample], threads: Int = 2) -> ValidationResult {
+        evaluate(model, on: ExampleSet(examples), threads: threads)
+    }
+
+    public static func evaluate(_ model: LearnedModel, on examples: ExampleSet, threads: Int = 2) -> ValidationResult {
         var predicted: [Double] = [], target: [Double] = []
         var lossSum = 0.0, atoms = 0
-        for example in examples {
+        for i in 0..<examples.count {
+            let example = examples[i]
             let graph = Graph<Float>(recording: false)
             let prediction = model.predict(example, on: graph, parameters: model.parameters.variables(in: graph), threads: threads)
             let loss = model.loss(prediction: prediction, target: graph.constant(example.target))
             lossSum += Double(loss.value.scalar) * Double(example.lossAtoms.count)
             atoms += example.lossAtoms.count
             predicted += model.forces(example, output: prediction.value)
-            target += example.targetForces
+            target += example.targetVectors
         }
         return ValidationResult(loss: atoms > 0 ? lossSum / Double(atoms) : .nan, metrics: ForceMetrics(predicted: predicted, target: target))
     }

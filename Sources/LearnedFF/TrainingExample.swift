@@ -2,47 +2,77 @@ import Equivariant
 import MDCore
 import TensorCore
 
-/// One reference frame made ready for the network: the receptive field of its loss atoms (those
-/// atoms first, then everything within three hops), edge features and inputs in Float, and the
-/// targets. Built once and reused every epoch.
+/// One reference structure made ready for the network: the receptive field of its loss atoms
+/// (those atoms first, then everything within three hops), edge features and inputs in Float, and
+/// the targets (forces, or refinement vectors). Cheap to keep (`ExampleSet` can also build them on
+/// demand when a dataset's edges would not fit in memory).
 public struct TrainingExample {
     public let source: String
     public let system: String
     public let kind: String
     public let edges: EdgeFeatures<Float>
     public let input: Tensor<Float>
-    /// [loss atoms, 3] forces, or [loss atoms] magnitudes for an order-0 model.
+    /// [loss atoms, 3] vectors, or [loss atoms] magnitudes for an order-0 model.
     public let target: Tensor<Float>
-    /// The loss atoms' reference forces (kcal/mol/Å), flat, for the metrics.
-    public let targetForces: [Double]
+    /// The loss atoms' reference vectors (forces in kcal/mol/Å, refinement vectors in Å), flat, for the metrics.
+    public let targetVectors: [Double]
     /// Loss atoms as indices into the system.
     public let lossAtoms: [Int]
 
     /// Atoms whose features the network computes (the whole receptive field).
     public var fieldAtoms: Int { edges.field.rows[0] }
 
-    public init(frame: ForceFrame, network: TensorFieldNetwork, channels: [Int], lossAtoms selection: LearnedAtoms) {
-        source = frame.source; system = frame.system; kind = frame.kind
-        let atoms = selection.atoms(in: frame.topology)
-        lossAtoms = atoms
-        let graph = network.graphBuilder.build(positions: frame.frame.positions, box: frame.frame.box)
-        edges = network.edges(graph: graph, targets: atoms, channels: channels)
+    /// `positions` of every atom (flat, Å), `targets` the loss atoms' reference vectors (flat, in `lossAtoms` order).
+    public init(source: String, system: String, kind: String, positions: [Double], box: Box?, channels: [Int],
+                lossAtoms: [Int], targets: [Double], network: TensorFieldNetwork) {
+        precondition(targets.count == 3 * lossAtoms.count, "TrainingExample: \(targets.count / 3) targets for \(lossAtoms.count) loss atoms")
+        self.source = source; self.system = system; self.kind = kind
+        self.lossAtoms = lossAtoms
+        let graph = network.graphBuilder.build(positions: positions, box: box)
+        edges = network.edges(graph: graph, targets: lossAtoms, channels: channels)
         input = network.inputFeatures(channels: channels, field: edges.field)
+        targetVectors = targets
+        if network.configuration.predictsVectors {
+            target = Tensor(shape: Shape(lossAtoms.count, 3), scalars: targets.map(Float.init))
+        } else {
+            let magnitudes = (0..<lossAtoms.count).map { i -> Float in
+                let v = SIMD3(targets[3 * i], targets[3 * i + 1], targets[3 * i + 2])
+                return Float((v * v).sum().squareRoot())
+            }
+            target = Tensor(shape: Shape(lossAtoms.count), scalars: magnitudes)
+        }
+    }
+
+    /// A force frame: its forces on `selection`'s atoms are the targets.
+    public init(frame: ForceFrame, network: TensorFieldNetwork, channels: [Int], lossAtoms selection: LearnedAtoms) {
+        let atoms = selection.atoms(in: frame.topology)
         let f = frame.frame.forces!
         var flat: [Double] = []
         flat.reserveCapacity(3 * atoms.count)
         for i in atoms { flat += [f[3 * i], f[3 * i + 1], f[3 * i + 2]] }
-        targetForces = flat
-        if network.configuration.predictsVectors {
-            target = Tensor(shape: Shape(atoms.count, 3), scalars: flat.map(Float.init))
-        } else {
-            let magnitudes = (0..<atoms.count).map { i -> Float in
-                let v = SIMD3(flat[3 * i], flat[3 * i + 1], flat[3 * i + 2])
-                return Float((v * v).sum().squareRoot())
-            }
-            target = Tensor(shape: Shape(atoms.count), scalars: magnitudes)
-        }
+        self.init(source: frame.source, system: frame.system, kind: frame.kind, positions: frame.frame.positions, box: frame.frame.box,
+                  channels: channels, lossAtoms: atoms, targets: flat, network: network)
     }
+}
+
+/// Training or validation examples, held or built on demand: `count` examples, the i-th from
+/// `make(i)` (deterministic, so order and results do not depend on which).
+public struct ExampleSet {
+    public let count: Int
+    private let make: (Int) -> TrainingExample
+
+    public init(_ examples: [TrainingExample]) {
+        count = examples.count
+        make = { examples[$0] }
+    }
+
+    public init(count: Int, make: @escaping (Int) -> TrainingExample) {
+        self.count = count
+        self.make = make
+    }
+
+    public var isEmpty: Bool { count == 0 }
+    public subscript(i: Int) -> TrainingExample { make(i) }
 }
 
 extension LearnedModel {
@@ -59,11 +89,20 @@ extension LearnedModel {
         network(graph.constant(example.input), edges: example.edges, parameters: parameters, threads: threads)
     }
 
-    /// Predicted forces (kcal/mol/Å, flat) for an example's loss atoms; for an order-0 model the
-    /// predicted magnitude along the reference direction (so only magnitude metrics mean anything).
+    /// Predicted vectors (flat, in the target's unit) for an example's loss atoms; for an order-0 model
+    /// the predicted magnitude along the reference direction (so only magnitude metrics mean anything).
     public func predictedForces(_ example: TrainingExample, threads: Int = 2) -> [Double] {
         let graph = Graph<Float>(recording: false)
         return forces(example, output: predict(example, on: graph, parameters: parameters.variables(in: graph), threads: threads).value)
+    }
+
+    /// The network's vectors (flat, in the target's unit) for `atoms` of a structure, all of it as input.
+    public func predict(positions: [Double], box: Box?, channels: [Int], atoms: [Int], threads: Int = 2) -> [Double] {
+        let graph = network.graphBuilder.build(positions: positions, box: box)
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels)
+        let tape = Graph<Float>(recording: false)
+        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
+        return network(input, edges: edges, parameters: parameters.variables(in: tape), threads: threads).value.scalars.map(Double.init)
     }
 
     /// `predictedForces` from the network's output for the example.
@@ -72,7 +111,7 @@ extension LearnedModel {
         if configuration.predictsVectors { return out.map(Double.init) }
         var flat = [Double](repeating: 0, count: 3 * out.count)
         for i in 0..<out.count {
-            let t = SIMD3(example.targetForces[3 * i], example.targetForces[3 * i + 1], example.targetForces[3 * i + 2])
+            let t = SIMD3(example.targetVectors[3 * i], example.targetVectors[3 * i + 1], example.targetVectors[3 * i + 2])
             let n = (t * t).sum().squareRoot()
             let u = n > 0 ? t / n : SIMD3(1, 0, 0)
             for a in 0..<3 { flat[3 * i + a] = Double(out[i]) * u[a] }
