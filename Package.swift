@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "LearnedFF", dependencies: ["MDCore", "AmberIO", "TensorCore", "Equivariant"]),
         .target(name: "Analysis", dependencies: ["MDCore", "AmberIO"]),
         // Structure-refinement targets (paper Section 4.4): PDB matching and Algorithm 1's local alignments.
-        .target(name: "Refinement", dependencies: ["MDCore", "AmberIO", "Analysis", "Equivariant"]),
+        .target(name: "Refinement", dependencies: ["MDCore", "AmberIO", "Analysis", "Equivariant", "TensorCore", "LearnedFF"]),
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
                                                   "LearnedFF", "Analysis", "Refinement"]),
         .executableTarget(name: "md", dependencies: ["MDCommand", "TensorCore"]),
@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "EquivariantTests", dependencies: ["Equivariant", "MDCore", "TensorCore"]),
         .testTarget(name: "LearnedFFTests", dependencies: ["LearnedFF", "Equivariant", "TensorCore", "AmberIO", "ClassicalFF", "MDCore"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AmberIO", "MDCore"]),
-        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Analysis", "AmberIO", "MDCore"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "Analysis", "AmberIO", "MDCore", "Equivariant", "LearnedFF", "TensorCore"]),
     ]
 )

@@ -99,6 +99,8 @@ public struct MatchedAtom: Equatable, Sendable {
     public var element: Element?
     public var candidateSerial: Int
     public var solutionSerial: Int
+    /// Index of the atom's record in the candidate's first model (`PDB.Model.atoms`).
+    public var candidateRecord: Int
 }
 
 /// A candidate structure's atoms paired with its solution's (`StructureMatch.init`), positions in
@@ -147,7 +149,7 @@ public struct StructureMatch: Sendable {
             if let si = s.index[key] {
                 let sr = s.records[si]
                 atoms.append(MatchedAtom(key: key, element: Side.element(cr) ?? Side.element(sr),
-                                         candidateSerial: cr.serial, solutionSerial: sr.serial))
+                                         candidateSerial: cr.serial, solutionSerial: sr.serial, candidateRecord: ci))
                 cp.append(cr.position)
                 sp.append(sr.position)
             } else {
