@@ -3,6 +3,7 @@ import ClassicalFF
 import Foundation
 import LearnedFF
 import MDCore
+import Refinement
 
 /// `md evaluate MODEL [MODEL ...] DATA`: the paper's force metrics (Table 1) and Figure 3 for trained
 /// models, on a dataset split or along one trajectory (forces along a learned-MD run, frame by frame).
@@ -20,6 +21,8 @@ struct EvaluateCommand: Subcommand {
             OptionSpec("target-forces", value: "stored|classical",
                        help: "For a trajectory: the reference forces, those it stores (the default when it has them) or the classical force field's, computed frame by frame (the default otherwise, and what a learned-MD trajectory needs: its stored forces are the model's own)."),
             OptionSpec("stride", value: "N", help: "For a trajectory: evaluate every Nth frame (default 1)."),
+            OptionSpec("refine-step", value: "F", help: "For a refinement dataset: each refinement move is −F·v (default 1)."),
+            OptionSpec("refine-iterations", value: "N", help: "For a refinement dataset: refinement moves per candidate (default 1)."),
         ] + ClassicalOptionsParser.options + [
             OptionSpec("seed", value: "N", help: "Seed of the random-direction baseline (default 1)."),
             OptionSpec("threads", value: "N", help: "Worker threads (default 2)."),
@@ -109,9 +112,15 @@ struct EvaluateCommand: Subcommand {
                                          order: model.configuration.maxDegree, learnedAtoms: model.learnedAtoms.rawValue,
                                          elements: model.configuration.elements.map(\.symbol),
                                          parameters: model.network.parameterShapes.reduce(0) { $0 + $1.1.count },
-                                         predictsVectors: model.configuration.predictsVectors)
+                                         predictsVectors: model.configuration.predictsVectors, target: model.target.rawValue)
         }
-        var evaluation = ForceEvaluation(models: infos, seed: seed)
+        let refinementManifest = isDataset ? try refinementDataset(dataPath) : nil
+        let target: PredictionTarget = refinementManifest == nil ? .force : .refinement
+        for (info, model) in zip(infos, models) where model.target != target {
+            throw CommandLineError(command: command, "\(info.file) predicts \(model.target.noun)s, but \(dataPath) holds \(target.noun)s")
+        }
+        var evaluation = ForceEvaluation(models: infos, seed: seed, target: target)
+        var refinementSummary: RefinementEvaluation.Summary?
         var proteinAtoms: [String: [Int]] = [:]
 
         /// Every model's forces on every atom of a frame (the network on the whole frame).
@@ -131,7 +140,18 @@ struct EvaluateCommand: Subcommand {
         }
 
         var (description, referenceForces): ([String], String)
-        if isDataset {
+        if let refinementManifest {
+            let step = try arguments.value("refine-step", as: Double.self) ?? 1
+            let iterations = try arguments.value("refine-iterations", as: Int.self) ?? 1
+            guard step > 0, iterations >= 1 else { throw CommandLineError(command: command, "--refine-step must be positive and --refine-iterations at least 1") }
+            var dataset = try RefinementDataset.load(manifest: refinementManifest).split(split)
+            dataset.targets = dataset.targets.filter { !$0.candidates.isEmpty }
+            let result = try RefinementEvaluation.run(dataset: dataset, manifest: refinementManifest, split: split, limit: frameLimit, models: models,
+                                                      infos: infos, step: step, iterations: iterations, threads: threads,
+                                                      evaluation: &evaluation, console: console, quiet: quiet)
+            (description, referenceForces) = (result.description, "Algorithm 1")
+            refinementSummary = result.summary
+        } else if isDataset {
             (description, referenceForces) = try evaluateDataset(dataPath, split: split, kinds: kinds, frameLimit: frameLimit, models: models, infos: infos,
                                               console: console, quiet: quiet, add: add)
         } else {
@@ -148,6 +168,15 @@ struct EvaluateCommand: Subcommand {
             "- `\($0.label)`: \($0.file); learned atoms \($0.learnedAtoms); elements \($0.elements.joined(separator: ", ")); \($0.parameters) parameters"
                 + ($0.predictsVectors ? "" : "; predicts magnitudes only")
         }.joined(separator: "\n"))
+        if target == .refinement {
+            description.append("""
+                Baselines, the paper's naive predictors: *mean magnitude* predicts the evaluated atoms' mean |v|, *random \
+                direction* uniformly random unit vectors (seed \(seed); angle error, 90° expected), *zero vector* no move \
+                (tensor error = mean |v|). Order-0 models predict magnitudes only. Metrics average over the matched heavy atoms \
+                of all candidates pooled. The paper's order-2 model on its test targets (Table 2): magnitude 0.95 Å, angle \
+                68.8°, tensor 1.45 Å, Pearson r 0.66; naive 1.55 / 90.0 / 1.60.
+                """)
+        } else {
         description.append("""
             Baselines, the paper's naive predictors: *mean magnitude* predicts the evaluated atoms' mean |F| (its magnitude \
             error is their mean absolute deviation), *random direction* uniformly random unit vectors (seed \(seed); angle \
@@ -157,8 +186,11 @@ struct EvaluateCommand: Subcommand {
             all frames pooled. The paper's order-2 model on its test set (structures near minima): magnitude 15.6 meV/Å, \
             angle 32.8°, tensor 20.7 meV/Å, Pearson r 0.98, relative tensor error 0.25; naive 79.9 / 90.0 / 81.5.
             """)
-        let title = isDataset ? "# Force evaluation (the paper's Table 1)" : "# Forces along a trajectory (the paper's Table 1)"
+        }
+        let title = target == .refinement ? "# Refinement-vector evaluation (the paper's Table 2)"
+            : isDataset ? "# Force evaluation (the paper's Table 1)" : "# Forces along a trajectory (the paper's Table 1)"
         var sections = [title] + description + [evaluation.tablesMarkdown(groups)]
+        if let refinementSummary { sections.append(RefinementEvaluation.markdown(refinementSummary)) }
         if !isDataset { sections.append(evaluation.perFrameMarkdown(perFrame)) }
         if let outputs {
             sections.append("## Figures\n\n" + zip(figures, outputs.plots).map { figure, path in
@@ -178,7 +210,7 @@ struct EvaluateCommand: Subcommand {
             let result = EvaluateJSON(data: dataPath, mode: isDataset ? "dataset" : "trajectory", split: isDataset ? split : nil,
                                       kinds: evaluation.kinds, systems: systems, frames: evaluation.records.count,
                                       referenceForces: referenceForces, randomSeed: seed, models: infos, groups: groups,
-                                      perFrame: isDataset ? nil : perFrame, report: outputs?.report, plots: outputs?.plots)
+                                      perFrame: isDataset ? nil : perFrame, refinement: refinementSummary, report: outputs?.report, plots: outputs?.plots)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -188,6 +220,12 @@ struct EvaluateCommand: Subcommand {
         } else {
             console.print(markdown.trimmingCharacters(in: .newlines))
         }
+    }
+
+    /// The manifest path when `dataPath` (a manifest or the folder holding dataset.json) is a refinement dataset.
+    private static func refinementDataset(_ dataPath: String) throws -> String? {
+        let manifest = TrainCommand.datasetPath(dataPath)
+        return try TrainCommand.manifestFormat(manifest) == RefinementDataset.format ? manifest : nil
     }
 
     /// The dataset's frames of `split` (and `kinds`); returns the report's description and where reference forces came from.
@@ -345,6 +383,7 @@ struct EvaluateJSON: Encodable {
     var models: [ForceEvaluation.Model]
     var groups: [ForceEvaluation.Group]
     var perFrame: [ForceEvaluation.FrameTables]?
+    var refinement: RefinementEvaluation.Summary?
     var report: String?
     var plots: [String]?
 }

@@ -1,12 +1,15 @@
 import Analysis
 import Equivariant
 import Foundation
+import LearnedFF
 import MDCore
 
-/// The paper's Table 1 and Figure 3 (Townshend et al. 2020, §4.3) for trained models on reference
-/// frames: every atom's reference force and each model's prediction, pooled over frames, summarised
-/// per frame kind and per atom set (protein atoms, the paper's metric atoms; all atoms), beside the
-/// naive baselines. Forces are kcal/mol/Å inside; tables give meV/Å with kcal/mol/Å beside.
+/// The paper's Table 1 and Figure 3 (Townshend et al. 2020, §4.3) for trained force models on
+/// reference frames, or its Table 2 and Figure 5 (§4.4) for refinement models on candidate
+/// structures: every atom's reference vector and each model's prediction, pooled over frames,
+/// summarised per frame kind and per atom set (protein atoms, the paper's metric atoms; all atoms),
+/// beside the naive baselines. Forces are kcal/mol/Å inside and shown in meV/Å with kcal/mol/Å
+/// beside; refinement vectors are Å throughout.
 struct ForceEvaluation {
     struct Model: Encodable {
         var file: String
@@ -19,6 +22,8 @@ struct ForceEvaluation {
         /// False for order 0, which predicts magnitudes only (placed along the reference direction), so
         /// only its magnitude error and Pearson r mean anything.
         var predictsVectors: Bool
+        /// "force" or "refinement".
+        var target: String
     }
 
     /// One evaluated frame: all atoms' reference forces and each model's predictions (flat, kcal/mol/Å).
@@ -42,15 +47,23 @@ struct ForceEvaluation {
         var title: String { self == .protein ? "Protein atoms" : "All atoms" }
     }
 
-    /// A force figure in both units.
+    /// A vector figure: a force in both units, or a refinement length in Å; `shown` is what tables print.
     struct Value: Encodable, Equatable {
-        var kcalPerMolPerAngstrom: Double
-        var meVPerAngstrom: Double
+        var kcalPerMolPerAngstrom: Double?
+        var meVPerAngstrom: Double?
+        var angstrom: Double?
 
-        init(_ kcal: Double) {
-            kcalPerMolPerAngstrom = kcal
-            meVPerAngstrom = kcal * Units.meVPerKcalPerMol
+        init(_ native: Double, _ target: PredictionTarget) {
+            switch target {
+            case .force:
+                kcalPerMolPerAngstrom = native
+                meVPerAngstrom = native * Units.meVPerKcalPerMol
+            case .refinement:
+                angstrom = native
+            }
         }
+
+        var shown: Double { meVPerAngstrom ?? angstrom! }
     }
 
     /// One line of Table 1. Metrics that mean nothing for the predictor are absent (a baseline gives
@@ -98,14 +111,23 @@ struct ForceEvaluation {
 
     let models: [Model]
     let seed: UInt64
+    /// Forces or refinement vectors: the units and words of tables and figures.
+    let target: PredictionTarget
     private var random: SplitMix64
     private(set) var records: [Record] = []
 
-    init(models: [Model], seed: UInt64) {
+    init(models: [Model], seed: UInt64, target: PredictionTarget = .force) {
         self.models = models
         self.seed = seed
+        self.target = target
         random = SplitMix64(seed: seed)
     }
+
+    /// The unit tables and figures show, the vector's symbol and the number format.
+    var unit: String { target == .force ? "meV/Å" : "Å" }
+    var symbol: String { target == .force ? "F" : "v" }
+    var format: String { target == .force ? "%.1f" : "%.3f" }
+    func shown(_ native: Double) -> Double { Value(native, self.target).shown }
 
     /// Adds a frame; `predicted[m]` is model m's forces on every atom.
     mutating func add(source: String, system: String, kind: String, index: Int, time: Double,
@@ -185,9 +207,9 @@ struct ForceEvaluation {
         var rows: [Row] = zip(models, predicted).map { model, p in
             let m = ForceMetrics(predicted: p, target: target)
             guard model.predictsVectors else {
-                return Row(predictor: model.label, baseline: false, magnitude: Value(m.magnitude), pearson: finite(m.pearson))
+                return Row(predictor: model.label, baseline: false, magnitude: Value(m.magnitude, self.target), pearson: finite(m.pearson))
             }
-            return Row(predictor: model.label, baseline: false, magnitude: Value(m.magnitude), angle: m.angle, tensor: Value(m.tensor),
+            return Row(predictor: model.label, baseline: false, magnitude: Value(m.magnitude, self.target), angle: m.angle, tensor: Value(m.tensor, self.target),
                        pearson: finite(m.pearson), relativeTensor: finite(m.relativeTensor))
         }
         // Mean magnitude: the mean |F| along each reference direction, so only the magnitude counts.
@@ -199,25 +221,25 @@ struct ForceEvaluation {
         let randomMetrics = ForceMetrics(predicted: random, target: target)
         let zeroMetrics = ForceMetrics(predicted: [Double](repeating: 0, count: target.count), target: target)
         rows += [
-            Row(predictor: Self.baselineNames[0], baseline: true, magnitude: Value(meanMetrics.magnitude)),
+            Row(predictor: Self.baselineNames[0], baseline: true, magnitude: Value(meanMetrics.magnitude, self.target)),
             Row(predictor: Self.baselineNames[1], baseline: true, angle: randomMetrics.angle),
-            Row(predictor: Self.baselineNames[2], baseline: true, tensor: Value(zeroMetrics.tensor), relativeTensor: finite(zeroMetrics.relativeTensor)),
+            Row(predictor: Self.baselineNames[2], baseline: true, tensor: Value(zeroMetrics.tensor, self.target), relativeTensor: finite(zeroMetrics.relativeTensor)),
         ]
-        return Table(atoms: n, meanMagnitude: Value(mean), rows: rows)
+        return Table(atoms: n, meanMagnitude: Value(mean, self.target), rows: rows)
     }
 
     // MARK: Markdown
 
     static func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
 
-    static func markdown(_ table: Table) -> String {
-        let header = ["predictor", "magnitude (meV/Å)", "angle (°)", "tensor (meV/Å)", "Pearson r", "relative tensor error"]
+    func markdown(_ table: Table) -> String {
+        let header = ["predictor", "magnitude (\(unit))", "angle (°)", "tensor (\(unit))", "Pearson r", "relative tensor error"]
         func f(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "—" }
         let rows = table.rows.map { r in
-            line([r.baseline ? "*\(r.predictor)*" : "`\(r.predictor)`", f(r.magnitude?.meVPerAngstrom, "%.1f"), f(r.angle, "%.1f"),
-                  f(r.tensor?.meVPerAngstrom, "%.1f"), f(r.pearson, "%.3f"), f(r.relativeTensor, "%.3f")])
+            Self.line([r.baseline ? "*\(r.predictor)*" : "`\(r.predictor)`", f(r.magnitude?.shown, format), f(r.angle, "%.1f"),
+                       f(r.tensor?.shown, format), f(r.pearson, "%.3f"), f(r.relativeTensor, "%.3f")])
         }
-        return ([line(header), line(header.map { _ in "---" })] + rows).joined(separator: "\n")
+        return ([Self.line(header), Self.line(header.map { _ in "---" })] + rows).joined(separator: "\n")
     }
 
     /// The Table 1 sections: every frame, then each kind; protein atoms and all atoms in each.
@@ -231,9 +253,10 @@ struct ForceEvaluation {
             sections.append(group.kind == "all" ? "## All frames (\(frames)\(breakdown))" : "## \(group.kind) frames (\(frames))")
             for (set, table) in [(AtomSet.protein, group.protein), (.all, group.all)] {
                 guard let table else { continue }
-                sections.append(String(format: "### %@ (%d atoms summed over frames; mean |F| %.1f meV/Å = %.3f kcal/mol/Å)",
-                                       set.title, table.atoms, table.meanMagnitude.meVPerAngstrom, table.meanMagnitude.kcalPerMolPerAngstrom)
-                                + "\n\n" + Self.markdown(table))
+                let mean = target == .force
+                    ? String(format: "%.1f meV/Å = %.3f kcal/mol/Å", table.meanMagnitude.shown, table.meanMagnitude.kcalPerMolPerAngstrom!)
+                    : String(format: "%.3f Å", table.meanMagnitude.shown)
+                sections.append("### \(set.title) (\(table.atoms) atoms summed over frames; mean |\(symbol)| \(mean))\n\n" + markdown(table))
             }
         }
         return sections.joined(separator: "\n\n")
@@ -244,13 +267,13 @@ struct ForceEvaluation {
         let set = primarySet
         var sections = ["## Per frame (\(set.title.lowercased()))"]
         for (m, model) in models.enumerated() {
-            let header = ["frame", "time (ps)", "mean force (meV/Å)", "magnitude (meV/Å)", "angle (°)", "tensor (meV/Å)", "Pearson r", "relative tensor error"]
+            let header = ["frame", "time (ps)", "mean \(target.noun) (\(unit))", "magnitude (\(unit))", "angle (°)", "tensor (\(unit))", "Pearson r", "relative tensor error"]
             func f(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "—" }
             let rows = frames.compactMap { frame -> String? in
                 guard let table = set == .protein ? frame.protein : frame.all else { return nil }
                 let r = table.rows[m]
-                return Self.line(["\(frame.frame)", String(format: "%.3f", frame.time), f(table.meanMagnitude.meVPerAngstrom, "%.1f"),
-                                  f(r.magnitude?.meVPerAngstrom, "%.1f"), f(r.angle, "%.1f"), f(r.tensor?.meVPerAngstrom, "%.1f"),
+                return Self.line(["\(frame.frame)", String(format: "%.3f", frame.time), f(table.meanMagnitude.shown, format),
+                                  f(r.magnitude?.shown, format), f(r.angle, "%.1f"), f(r.tensor?.shown, format),
                                   f(r.pearson, "%.3f"), f(r.relativeTensor, "%.3f")])
             }
             sections.append("### `\(model.label)`\n\n" + ([Self.line(header), Self.line(header.map { _ in "---" })] + rows).joined(separator: "\n"))
@@ -267,21 +290,21 @@ struct ForceEvaluation {
         let set = primarySet
         let (target, predicted, _) = pooled(records, set)
         let n = target.count / 3
-        let unit = Units.meVPerKcalPerMol
-        let trueMagnitude = (0..<n).map { Self.norm(target, $0) * unit }
+        let trueMagnitude = (0..<n).map { shown(Self.norm(target, $0)) }
         let where_ = "\(set.title.lowercased()), \(records.count) frame\(records.count == 1 ? "" : "s")"
         let step = max(1, (n + maxPoints - 1) / maxPoints)
         let sample = Array(stride(from: 0, to: n, by: step))
         var top = trueMagnitude.max() ?? 0
         var scatter: [SVGPlot.Series] = []
         for (model, p) in zip(models, predicted) {
-            let y = sample.map { Self.norm(p, $0) * unit }
+            let y = sample.map { shown(Self.norm(p, $0)) }
             top = max(top, y.filter(\.isFinite).max() ?? 0)
             scatter.append(.init(name: model.label, x: sample.map { trueMagnitude[$0] }, y: y, style: .points))
         }
         scatter.insert(.init(name: "y = x", x: [0, top], y: [0, top], style: .reference), at: 0)
-        let magnitude = SVGPlot(title: "True against predicted force magnitude (\(where_))",
-                                xLabel: "true |F| (meV/Å)" + (step > 1 ? ", 1 atom in \(step) shown" : ""), yLabel: "predicted |F| (meV/Å)",
+        let (noun, v) = (self.target.noun, "|\(symbol)| (\(unit))")
+        let magnitude = SVGPlot(title: "True against predicted \(noun) magnitude (\(where_))",
+                                xLabel: "true \(v)" + (step > 1 ? ", 1 atom in \(step) shown" : ""), yLabel: "predicted \(v)",
                                 series: scatter)
 
         let vectorModels = zip(models, predicted).filter { $0.0.predictsVectors }
@@ -297,7 +320,7 @@ struct ForceEvaluation {
             for x in a { values[min(count - 1, Int(x / width))] += 1 / Double(max(a.count, 1)) }
             histogram.append(.histogram(name: model.label, lower: 0, upper: 180, values: values))
         }
-        let angle = SVGPlot(title: "Angle between predicted and true force (\(where_))", xLabel: "angle (°)",
+        let angle = SVGPlot(title: "Angle between predicted and true \(noun) (\(where_))", xLabel: "angle (°)",
                             yLabel: "fraction of atoms per 5°", series: histogram, yIncludesZero: true)
 
         // Bins of equal atom counts over the sorted true magnitudes: x is the bin's mean |F|.
@@ -310,8 +333,8 @@ struct ForceEvaluation {
         for ((model, _), a) in zip(vectorModels, angles) {
             curves.append(.init(name: model.label, x: centres, y: binned.map { b in b.map { a[$0] }.reduce(0, +) / Double(b.count) }))
         }
-        let angleVsMagnitude = SVGPlot(title: "Mean angle error against true force magnitude (\(where_))",
-                                       xLabel: "true |F| (meV/Å): mean of each of \(binned.count) bins of equal atom counts", yLabel: "mean angle (°)",
+        let angleVsMagnitude = SVGPlot(title: "Mean angle error against true \(noun) magnitude (\(where_))",
+                                       xLabel: "true \(v): mean of each of \(binned.count) bins of equal atom counts", yLabel: "mean angle (°)",
                                        series: curves, yIncludesZero: true)
         return [("magnitude", magnitude), ("angle", angle), ("angle-vs-magnitude", angleVsMagnitude)]
     }
@@ -332,14 +355,14 @@ struct ForceEvaluation {
                 .init(name: models[m].label, x: x, y: frames.map { value($0.1.rows[m]) ?? .nan })
             }
         }
-        var tensor = series { $0.tensor?.meVPerAngstrom }
-        tensor.append(.init(name: "zero vector (mean |F|)", x: x, y: frames.map(\.1.meanMagnitude.meVPerAngstrom), style: .reference))
+        var tensor = series { $0.tensor?.shown }
+        tensor.append(.init(name: "zero vector (mean |\(symbol)|)", x: x, y: frames.map(\.1.meanMagnitude.shown), style: .reference))
         return [
-            ("time-tensor", SVGPlot(title: "Tensor error along the trajectory (\(scope))", xLabel: xLabel, yLabel: "tensor error (meV/Å)",
+            ("time-tensor", SVGPlot(title: "Tensor error along the trajectory (\(scope))", xLabel: xLabel, yLabel: "tensor error (\(unit))",
                                     series: tensor, yIncludesZero: true)),
             ("time-angle", SVGPlot(title: "Angle error along the trajectory (\(scope))", xLabel: xLabel, yLabel: "angle (°)",
                                    series: series(\.angle), yIncludesZero: true)),
-            ("time-pearson", SVGPlot(title: "Pearson r of force magnitudes along the trajectory (\(scope))", xLabel: xLabel, yLabel: "Pearson r",
+            ("time-pearson", SVGPlot(title: "Pearson r of \(target.noun) magnitudes along the trajectory (\(scope))", xLabel: xLabel, yLabel: "Pearson r",
                                      series: series(vectorsOnly: false, \.pearson))),
         ]
     }

@@ -42,6 +42,7 @@ enum ForceSelection {
         case .classical: return classical
         case let .learned(path):
             let model = try LearnedModel.load(path)
+            guard model.target == .force else { throw NotAForceModel(source: path, target: model.target) }
             guard model.configuration.predictsVectors else {
                 throw FileFormatError(file: path, "is an order-0 model: it predicts force magnitudes, not forces, and cannot drive dynamics")
             }

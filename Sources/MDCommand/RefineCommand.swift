@@ -1,22 +1,26 @@
 import AmberIO
 import Foundation
+import LearnedFF
 import Refinement
 
 /// `md refine CANDIDATE --solution SOLUTION`: the paper's structure-refinement targets (Algorithm 1)
-/// of a predicted structure against its experimental solution. Moving atoms with a trained network
-/// (`--model`) lands with the rest of issue 10.
+/// of a predicted structure against its experimental solution; `md refine CANDIDATE --model M --out
+/// REFINED.pdb`: the structure moved against a trained network's predicted vectors.
 struct RefineCommand: Subcommand {
     static let spec = CommandSpec(
-        name: "refine", summary: "Structure-refinement vectors of a candidate structure against its solution (the paper's Algorithm 1).",
+        name: "refine", summary: "Structure-refinement vectors of a candidate against its solution (the paper's Algorithm 1), or refinement with a trained model.",
         positionals: [PositionalSpec("CANDIDATE", help: "Predicted structure (PDB; the first MODEL is used).")],
         options: [
-            OptionSpec("solution", value: "SOLUTION.pdb", help: "The experimental structure the vectors point to (PDB; required unless --model)."),
+            OptionSpec("solution", value: "SOLUTION.pdb", help: "The experimental structure the vectors point to (PDB; required unless --model; with --model, RMSD to it is reported)."),
             OptionSpec("targets", value: "OUT.json|OUT.csv",
                        help: "Write every matched atom (chain, residue, names, element, candidate position, vector) with the statistics; format by extension."),
             OptionSpec("neighbors", value: "K", help: "Atoms in each local alignment, the atom itself included (default 50, the paper's; at least 3)."),
             OptionSpec("include-hydrogens", help: "Match and use hydrogens too (default: hydrogens are ignored in both files)."),
             OptionSpec("threads", value: "N", help: "Worker threads for the neighbour search (default 2)."),
-            OptionSpec("model", value: "MODEL", help: "Refine CANDIDATE with a trained network (not implemented yet: comes with the rest of issue 10)."),
+            OptionSpec("model", value: "MODEL", help: "Refine CANDIDATE with a trained refinement network (md train on a refinement dataset); needs --out."),
+            OptionSpec("out", value: "REFINED.pdb", help: "With --model: the refined structure (CANDIDATE's first model with new coordinates)."),
+            OptionSpec("step", value: "F", help: "With --model: move each atom by −F·v per iteration, v the predicted vector (default 1)."),
+            OptionSpec("iterations", value: "N", help: "With --model: predict and move N times (default 1)."),
             CommonOptions.json, CommonOptions.overwrite,
         ],
         discussion: """
@@ -42,15 +46,23 @@ struct RefineCommand: Subcommand {
         atom_name, element, serials, x, y, z, vx, vy, vz, length, local_rmsd). Existing files are never
         replaced without --overwrite.
 
-        Refining a structure with a trained network (--model: predict v for every atom and move the
-        candidate by −v) comes with the rest of issue 10, with training on these targets (Table 2).
+        Refinement with a trained network (--model M --out REFINED.pdb): the model predicts v for every
+        heavy atom of CANDIDATE's first model (those matched to SOLUTION when it is given, as in
+        training), each moves by −F·v (--step), and this repeats --iterations times on the moved
+        structure. Hydrogens and unmatched atoms ride along with the nearest moved atom of their
+        residue. REFINED.pdb is CANDIDATE's first model with new coordinates (ANISOU records dropped).
+        With --solution, the all-atom RMSD to it (one optimal superposition) and the mean local |v| of
+        Algorithm 1 are reported before and after every iteration.
         Exit status: 0, 1 for a bad or unreadable file or no atoms in common, 2 for a wrong command line.
         """)
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
         let command = spec.name
-        if arguments.string("model") != nil {
-            throw NotImplementedError(command: "refine --model", issue: 10)
+        if let model = arguments.string("model") {
+            return try refine(with: model, arguments, console: console)
+        }
+        for name in ["out", "step", "iterations"] where arguments.string(name) != nil {
+            throw CommandLineError(command: command, "--\(name) applies to refinement with a model (--model MODEL)")
         }
         guard let solutionPath = arguments.string("solution") else {
             throw CommandLineError(command: command, "missing --solution SOLUTION.pdb (the experimental structure)")
@@ -100,6 +112,100 @@ struct RefineCommand: Subcommand {
             console.print("neighbourhood: \(result.summary.neighborhoodSize) atoms (each atom and its nearest others); v = p_candidate - T(p_solution)")
             if let targets { console.print("wrote \(targets)") }
         }
+    }
+}
+
+extension RefineCommand {
+    /// What `md refine --model --json` prints.
+    struct RefinementJSON: Encodable {
+        var candidate: String
+        var model: String
+        var solution: String?
+        var out: String
+        var atoms: Int
+        var step: Double
+        var iterations: [Iteration]
+    }
+    struct Iteration: Encodable {
+        var iteration: Int
+        /// Mean length of the move made to reach this structure (0 for the input), Å.
+        var meanMove: Double
+        var deviation: StructureRefiner.Deviation?
+    }
+
+    static func refine(with modelPath: String, _ arguments: ParsedArguments, console: Console) throws {
+        let command = spec.name
+        guard let out = arguments.string("out") else { throw CommandLineError(command: command, "--model needs --out REFINED.pdb") }
+        if let name = ["targets", "neighbors"].first(where: { arguments.string($0) != nil }) {
+            throw CommandLineError(command: command, "--\(name) applies to writing targets, not to refinement with a model")
+        }
+        let step = try arguments.value("step", as: Double.self) ?? 1
+        let iterations = try arguments.value("iterations", as: Int.self) ?? 1
+        let threads = try arguments.value("threads", as: Int.self) ?? 2
+        guard step > 0, iterations >= 1, threads >= 1 else {
+            throw CommandLineError(command: command, "--step must be positive, --iterations and --threads at least 1")
+        }
+        let overwrite = arguments.flag("overwrite")
+        if !overwrite && FileManager.default.fileExists(atPath: out) { throw FileAccessError(file: out, "exists; pass --overwrite to replace it") }
+        let model = try LearnedModel.load(modelPath)
+        guard model.target == .refinement else {
+            throw FileFormatError(file: modelPath, "predicts \(model.target.noun)s; md refine needs a refinement model (md train on a refinement dataset)")
+        }
+        guard model.configuration.predictsVectors else {
+            throw FileFormatError(file: modelPath, "is an order-0 model: it predicts vector lengths only, with no direction to move atoms in")
+        }
+
+        let candidatePath = arguments.positionals[0]
+        let bytes = try FileBytes.read(candidatePath)
+        let candidate = try StructureMatch.readPDB(candidatePath)
+        let solutionPath = arguments.string("solution")
+        // Without a solution, the candidate matched to itself: its unique heavy atoms.
+        let match = try solutionPath.map { StructureMatch(candidate: candidate, candidatePath: candidatePath,
+                                                          solution: try StructureMatch.readPDB($0), solutionPath: $0,
+                                                          includeHydrogens: arguments.flag("include-hydrogens")) }
+            ?? StructureMatch(candidate: candidate, candidatePath: candidatePath, solution: candidate, solutionPath: candidatePath,
+                              includeHydrogens: arguments.flag("include-hydrogens"))
+        guard match.atoms.count >= 3 else {
+            throw NoCommonAtoms(candidate: candidatePath, solution: solutionPath ?? candidatePath, matched: match.atoms.count,
+                                detail: RefinementTargets.matchLines(match.statistics).dropFirst().joined(separator: "; "))
+        }
+        let sample = try RefinementSample(target: "", match: match, threads: threads)
+        let refiner = StructureRefiner(model: model, step: step, iterations: iterations, threads: threads)
+        let path = try refiner.refine(sample.candidatePositions, elements: sample.elements, source: candidatePath)
+
+        let records = candidate.models[0].atoms
+        var moved: [Int: SIMD3<Double>] = [:]
+        for (i, atom) in match.atoms.enumerated() { moved[atom.candidateRecord] = path.last![i] }
+        let positions = RefinedPDB.positions(records: records, moved: moved)
+        let remarks = ["REFINED BY md refine --model \(URL(fileURLWithPath: modelPath).lastPathComponent): \(match.atoms.count) HEAVY ATOMS",
+                       "MOVED BY -\(step) * PREDICTED V, \(iterations) ITERATION\(iterations == 1 ? "" : "S"), FROM \(URL(fileURLWithPath: candidatePath).lastPathComponent)"]
+        try FileBytes.write(RefinedPDB.rewrite(bytes, positions: positions, remarks: remarks), to: out, overwrite: overwrite)
+
+        func meanMove(_ k: Int) -> Double {
+            guard k > 0 else { return 0 }
+            var sum = 0.0
+            for (p, q) in zip(path[k], path[k - 1]) { sum += ((p - q) * (p - q)).sum().squareRoot() }
+            return sum / Double(path[k].count)
+        }
+        let report = path.indices.map { k -> Iteration in
+            let deviation = solutionPath == nil ? nil : StructureRefiner.deviation(path[k], solution: sample.solutionPositions, threads: threads)
+            return Iteration(iteration: k, meanMove: meanMove(k), deviation: deviation)
+        }
+        if arguments.flag("json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            console.print(String(decoding: try encoder.encode(RefinementJSON(candidate: candidatePath, model: modelPath, solution: solutionPath, out: out,
+                                                                             atoms: match.atoms.count, step: step, iterations: report)), as: UTF8.self))
+            return
+        }
+        console.print("refined \(match.atoms.count) heavy atoms of \(candidatePath) with \(modelPath) (order \(model.configuration.maxDegree)): "
+            + "\(iterations) iteration\(iterations == 1 ? "" : "s") of −\(step)·v")
+        for r in report {
+            var line = String(format: "iteration %d: mean move %.3f Å", r.iteration, r.meanMove)
+            if let d = r.deviation { line += String(format: "; RMSD to solution %.3f Å, mean local |v| %.3f Å", d.globalRMSD, d.meanLocalVector) }
+            console.print(line)
+        }
+        console.print("wrote \(out)")
     }
 }
 

@@ -3,23 +3,27 @@ import Equivariant
 import Foundation
 import LearnedFF
 import MDCore
+import Refinement
 import TensorCore
 
 struct TrainCommand: Subcommand {
     static let spec = CommandSpec(
-        name: "train", summary: "Learn a force network from reference trajectories that carry forces.",
-        positionals: [PositionalSpec("DATASET", help: "A dataset manifest (dataset.json, format \"md-dataset 1\"; see trajectories/README.md).")],
+        name: "train", summary: "Learn a force network from reference trajectories that carry forces, or a refinement network from candidate structures.",
+        positionals: [PositionalSpec("DATASET", help: "A dataset manifest (dataset.json): forces (format \"md-dataset 1\"; see trajectories/README.md) or refinement candidates (format \"md-refinement-dataset 1\"; see scripts/make_refinement_dataset.py).")],
         options: [
             OptionSpec("out", value: "MODEL.safetensors", help: "The trained model (the parameters with the lowest validation loss); required."),
             OptionSpec("order", value: "0|1|2", help: "Maximum spherical-harmonic order (default 2). Order 0 predicts force magnitudes only."),
             OptionSpec("steps", value: "N", help: "Optimiser steps, one frame each (default 3000)."),
             OptionSpec("lr", value: "RATE", help: "Adam learning rate (default 0.005), halved when validation stalls."),
+            OptionSpec("huber-delta", value: "DELTA", help: "δ of the vector Huber loss in the target's unit (default the paper's: 0.2306 kcal/mol/Å = 10 meV/Å for forces, 1 Å for refinement)."),
+            OptionSpec("radial-cutoff", value: "R", help: "Cutoff of the radial basis, Å (default 6 for forces; 12 for refinement, whose 50 nearest heavy atoms reach 6.5 Å on median and up to 13 Å)."),
             OptionSpec("warmup", value: "N", help: "Linear learning-rate warm-up steps (default 100)."),
             OptionSpec("validation-interval", value: "N", help: "Steps between validations, checkpoints and model writes (default 250)."),
             OptionSpec("patience", value: "N", help: "Stop after N validations without improvement (default 6)."),
             OptionSpec("loss-atoms", value: "protein|all", help: "Atoms in the loss (default protein, as the paper); the model then drives only these in MD."),
             OptionSpec("kinds", value: "LIST", help: "Frame kinds to use, e.g. thermal,minimized (default: all)."),
-            OptionSpec("frames", value: "N", help: "At most N frames per trajectory."),
+            OptionSpec("frames", value: "N", help: "At most N frames per trajectory (for refinement: candidates per target)."),
+            OptionSpec("validation-frames", value: "N", help: "At most N validation frames per trajectory (candidates per target); default as --frames."),
             OptionSpec("seed", value: "N", help: "Seed for initial weights and data order (default 1)."),
             OptionSpec("threads", value: "N", help: "Worker threads (default 2)."),
             OptionSpec("log", value: "FILE.csv", help: "Training log: one line per validation (default MODEL.log.csv)."),
@@ -33,6 +37,11 @@ struct TrainCommand: Subcommand {
         loss (δ = 10 meV/Å = 0.2306 kcal/mol/Å) averaged over the loss atoms. Systems are split by the
         manifest into train and validation (never by frame). Ctrl-C stops after the current step,
         writing the checkpoint and the best model so far; --resume continues bit for bit.
+
+        Refinement (§4.4): each step is one candidate structure; its matched heavy atoms are the input
+        and the loss atoms, their Algorithm 1 vectors against the target's solution (50-atom
+        neighbourhoods) the targets, δ = 1 Å. Targets are split by the manifest (chronologically for
+        RNA-Puzzles). The model predicts vectors in Å and is used by md refine --model.
         """)
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
@@ -51,9 +60,17 @@ struct TrainCommand: Subcommand {
               options.earlyStoppingPatience > 0, options.threads > 0 else {
             throw CommandLineError(command: spec.name, "--steps, --lr, --validation-interval, --patience and --threads must be positive")
         }
-        guard let lossAtoms = LearnedAtoms(rawValue: arguments.string("loss-atoms") ?? "protein") else {
+        let manifest = datasetPath(arguments.positionals[0])
+        let target: PredictionTarget = try manifestFormat(manifest) == RefinementDataset.format ? .refinement : .force
+        if target == .refinement, let name = ["loss-atoms", "kinds"].first(where: { arguments.string($0) != nil }) {
+            throw CommandLineError(command: spec.name, "--\(name) applies to force datasets; \(manifest) holds refinement candidates (every matched atom is a loss atom)")
+        }
+        guard let lossAtoms = LearnedAtoms(rawValue: arguments.string("loss-atoms") ?? (target == .force ? "protein" : "all")) else {
             throw CommandLineError(command: spec.name, "--loss-atoms expects protein or all")
         }
+        let huberDelta = try arguments.value("huber-delta", as: Double.self) ?? target.paperHuberDelta
+        let radialCutoff = try arguments.value("radial-cutoff", as: Double.self) ?? (target == .force ? 6 : 12)
+        guard huberDelta > 0, radialCutoff > 0 else { throw CommandLineError(command: spec.name, "--huber-delta and --radial-cutoff must be positive") }
         let resume = arguments.flag("resume")
         let checkpoint = out + ".checkpoint", logPath = arguments.string("log") ?? out + ".log.csv"
         for path in [out, logPath] where FileManager.default.fileExists(atPath: path) && !arguments.flag("overwrite") && !resume {
@@ -63,64 +80,52 @@ struct TrainCommand: Subcommand {
             throw FileAccessError(file: checkpoint, "no checkpoint to resume from")
         }
 
-        var dataset = try ForceDataset.load(manifest: datasetPath(arguments.positionals[0]))
-        if let kinds = arguments.string("kinds") { dataset = dataset.kinds(Set(kinds.split(separator: ",").map(String.init))) }
         let frameLimit = try arguments.value("frames", as: Int.self)
-        let trainFrames = try frames(dataset.split("train"), limit: frameLimit)
-        let validationFrames = try frames(dataset.split("validation"), limit: frameLimit)
-        guard !trainFrames.isEmpty else { throw FileFormatError(file: arguments.positionals[0], "no training frames (split \"train\")") }
+        let validationLimit = try arguments.value("validation-frames", as: Int.self) ?? frameLimit
+        let data = try target == .force
+            ? TrainingData.forces(manifest: manifest, kinds: arguments.string("kinds"), limit: frameLimit, validationLimit: validationLimit, lossAtoms: lossAtoms)
+            : TrainingData.refinement(manifest: manifest, limit: frameLimit, validationLimit: validationLimit, threads: options.threads,
+                                      console: console, quiet: arguments.flag("quiet"))
 
         // The model: paper defaults, the elements of the data, targets scaled to order one.
         var configuration = TensorFieldNetworkConfiguration()
         configuration.maxDegree = order
-        for f in trainFrames + validationFrames {
-            for e in Set(f.elements) where !configuration.elements.contains(e) { configuration.elements.append(e) }
-        }
+        configuration.radialCutoff = radialCutoff
+        for e in data.elements where !configuration.elements.contains(e) { configuration.elements.append(e) }
         configuration.elements = Array(configuration.elements.prefix(5)) + configuration.elements.dropFirst(5).sorted()
-        configuration.outputScale = rmsComponent(trainFrames, lossAtoms: lossAtoms)
+        configuration.outputScale = data.rmsComponent
         var initial: Parameters<Float>?
         if let path = arguments.string("init") {
             let start = try LearnedModel.load(path)
             var expected = configuration
             expected.outputScale = start.configuration.outputScale
-            guard start.configuration == expected, start.learnedAtoms == lossAtoms else {
-                throw FileFormatError(file: path, "has another architecture, element list or loss-atom selection than this training run (order \(order), elements \(configuration.elements.map(\.symbol)), \(lossAtoms.rawValue) atoms)")
+            guard start.configuration == expected, start.learnedAtoms == lossAtoms, start.target == target else {
+                throw FileFormatError(file: path, "has another architecture, element list, target or loss-atom selection than this training run (order \(order), elements \(configuration.elements.map(\.symbol)), \(target.noun)s on \(lossAtoms.rawValue) atoms)")
             }
             configuration = start.configuration
             initial = start.parameters
         }
         let network = TensorFieldNetwork(configuration)
-        var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms)
-
-        let preparing = Progress(console: console, total: trainFrames.count + validationFrames.count, label: "preparing frames",
-                                 quiet: arguments.flag("quiet")) { String(format: "%.1f frames/s", $0) }
-        var done = 0
-        func examples(_ frames: [ForceFrame]) throws -> [TrainingExample] {
-            try frames.map { f in
-                let channels = try model.channels(for: f.elements, source: f.source)
-                defer { done += 1; preparing.update(done) }
-                return TrainingExample(frame: f, network: network, channels: channels, lossAtoms: lossAtoms)
-            }
-        }
-        let training = try examples(trainFrames), validation = try examples(validationFrames)
-        preparing.finish()
-        let fieldAtoms = training.reduce(0) { $0 + $1.fieldAtoms } / training.count
+        var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms,
+                                 target: target, huberDelta: huberDelta)
+        let (training, validation) = try data.examples(model: model, console: console, quiet: arguments.flag("quiet"))
+        let fieldAtoms = data.meanFieldAtoms ?? (0..<training.count).reduce(0) { $0 + training[$1].fieldAtoms } / training.count
         console.printError("md train: order \(order), \(network.parameterShapes.reduce(0) { $0 + $1.1.count }) parameters; "
-            + "\(training.count) training frames from \(Set(training.map(\.system)).count) systems, \(validation.count) validation frames from "
-            + "\(Set(validation.map(\.system)).count); loss on \(lossAtoms.rawValue) atoms; mean receptive field \(fieldAtoms) atoms; "
-            + String(format: "output scale %.3f kcal/mol/Å", configuration.outputScale))
+            + "\(training.count) training \(data.unit)s from \(data.trainingSystems.count) systems, \(validation.count) validation \(data.unit)s from "
+            + "\(data.validationSystems.count); loss on \(lossAtoms.rawValue) atoms; mean receptive field \(fieldAtoms) atoms; "
+            + String(format: "output scale %.3f %@, Huber δ %.4f %@", configuration.outputScale, target.unit, huberDelta, target.unit))
 
         model.provenance = ["dataset": arguments.positionals[0], "created": ISO8601DateFormatter().string(from: Date()),
-                            "training_frames": "\(training.count)", "validation_frames": "\(validation.count)",
-                            "training_systems": Set(training.map(\.system)).sorted().joined(separator: ","),
-                            "validation_systems": Set(validation.map(\.system)).sorted().joined(separator: ","),
+                            "training_\(data.unit)s": "\(training.count)", "validation_\(data.unit)s": "\(validation.count)",
+                            "training_systems": data.trainingSystems.joined(separator: ","),
+                            "validation_systems": data.validationSystems.joined(separator: ","),
                             "kinds": arguments.string("kinds") ?? "all", "command": CommandLine.arguments.joined(separator: " ")]
         let trainer = Trainer(model: model, training: training, validation: validation, options: options)
         if resume {
             try trainer.restoreCheckpoint(from: checkpoint)
             console.printError("md train: resumed from \(checkpoint) at step \(trainer.step)")
         }
-        let log = try TrainingLog(path: logPath, append: resume)
+        let log = try TrainingLog(path: logPath, append: resume, target: target)
 
         let progress = Progress(console: console, total: options.steps, label: "step", quiet: arguments.flag("quiet")) { stepsPerSecond in
             String(format: "%.0f atoms/s", stepsPerSecond * Double(fieldAtoms))
@@ -133,7 +138,7 @@ struct TrainCommand: Subcommand {
         func validateAndSave() throws {
             if !validation.isEmpty {
                 let result = trainer.validate()
-                let m = result.metrics.inMeVPerAngstrom
+                let m = result.metrics
                 lastValidation = String(format: "val %.4f, angle %.1f°, r %.3f", result.loss, m.angle, m.pearson)
                 try log.append(step: trainer.step, learningRate: trainer.learningRate, trainLoss: recent.mean, validation: result,
                                seconds: Date().timeIntervalSince(started))
@@ -172,23 +177,12 @@ struct TrainCommand: Subcommand {
         return path
     }
 
-    static func frames(_ dataset: ForceDataset, limit: Int?) throws -> [ForceFrame] {
-        var out: [ForceFrame] = []
-        try dataset.frames(frameLimit: limit) { out.append($0) }
-        return out
-    }
-
-    /// √(mean of squared force components) over the loss atoms: the network's output unit.
-    static func rmsComponent(_ frames: [ForceFrame], lossAtoms: LearnedAtoms) -> Double {
-        var sum = 0.0, count = 0
-        for f in frames {
-            let forces = f.frame.forces!
-            for i in lossAtoms.atoms(in: f.topology) {
-                for a in 0..<3 { sum += forces[3 * i + a] * forces[3 * i + a] }
-                count += 3
-            }
-        }
-        return count > 0 && sum > 0 ? (sum / Double(count)).squareRoot() : 1
+    /// The "format" of a dataset manifest (nil when the file is not a JSON object with one); the file
+    /// must exist and be readable.
+    static func manifestFormat(_ path: String) throws -> String? {
+        let bytes = try FileBytes.read(path)
+        let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        return object?["format"] as? String
     }
 }
 
@@ -212,10 +206,15 @@ extension Array where Element == Double {
 struct TrainingLog {
     let path: String
 
-    init(path: String, append: Bool) throws {
+    /// Forces are logged in meV/Å (the paper's unit), refinement vectors in Å.
+    let target: PredictionTarget
+
+    init(path: String, append: Bool, target: PredictionTarget) throws {
         self.path = path
+        self.target = target
         if !append || !FileManager.default.fileExists(atPath: path) {
-            try FileBytes.write(Array("step,learning_rate,train_loss,validation_loss,tensor_meV_A,magnitude_meV_A,angle_deg,pearson,relative_tensor,seconds\n".utf8),
+            let unit = target == .force ? "meV_A" : "A"
+            try FileBytes.write(Array("step,learning_rate,train_loss,validation_loss,tensor_\(unit),magnitude_\(unit),angle_deg,pearson,relative_tensor,seconds\n".utf8),
                                 to: path, overwrite: true)
         }
     }
@@ -223,7 +222,7 @@ struct TrainingLog {
     func append(step: Int, learningRate: Double, trainLoss: Double, validation: ValidationResult?, seconds: Double) throws {
         var line = "\(step),\(learningRate),\(trainLoss)"
         if let v = validation {
-            let m = v.metrics.inMeVPerAngstrom
+            let m = target == .force ? v.metrics.inMeVPerAngstrom : v.metrics
             line += ",\(v.loss),\(m.tensor),\(m.magnitude),\(m.angle),\(m.pearson),\(m.relativeTensor)"
         } else {
             line += ",,,,,,"
