@@ -19,7 +19,6 @@ public struct ForceDataset {
         public var trajectories: [Trajectory]
     }
     private struct Manifest: Codable {
-        var format: String
         var proteins: [System]
     }
 
@@ -32,20 +31,7 @@ public struct ForceDataset {
     public static let format = "md-dataset 1"
 
     public static func load(manifest path: String) throws -> ForceDataset {
-        let data = try FileBytes.read(path)
-        let manifest: Manifest
-        do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: Data(data))
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw FileFormatError(file: path, location: context.codingPath.map(\.stringValue).joined(separator: "."), "missing \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw FileFormatError(file: path, location: context.codingPath.map(\.stringValue).joined(separator: "."), "wrong type")
-        } catch {
-            throw FileFormatError(file: path, "not a dataset manifest (JSON): \(error)")
-        }
-        guard manifest.format == format else {
-            throw FileFormatError(file: path, location: "format", "is \"\(manifest.format)\", md reads \"\(format)\"")
-        }
+        let manifest = try DatasetManifest.decode(Manifest.self, from: path, format: format)
         return ForceDataset(systems: manifest.proteins, directory: (path as NSString).deletingLastPathComponent)
     }
 

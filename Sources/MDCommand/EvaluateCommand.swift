@@ -225,7 +225,7 @@ struct EvaluateCommand: Subcommand {
     /// The manifest path when `dataPath` (a manifest or the folder holding dataset.json) is a refinement dataset.
     private static func refinementDataset(_ dataPath: String) throws -> String? {
         let manifest = TrainCommand.datasetPath(dataPath)
-        return try TrainCommand.manifestFormat(manifest) == RefinementDataset.format ? manifest : nil
+        return try DatasetManifest.format(of: manifest) == RefinementDataset.format ? manifest : nil
     }
 
     /// The dataset's frames of `split` (and `kinds`); returns the report's description and where reference forces came from.

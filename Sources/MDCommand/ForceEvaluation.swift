@@ -248,9 +248,11 @@ struct ForceEvaluation {
         for group in groups {
             let kinds = Dictionary(grouping: records.filter { group.kind == "all" || $0.kind == group.kind }, by: \.kind)
                 .map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-            let frames = "\(group.frames) frame\(group.frames == 1 ? "" : "s")"
-            let breakdown = self.kinds == [Self.trajectoryKind] ? "" : ": \(kinds)"
-            sections.append(group.kind == "all" ? "## All frames (\(frames)\(breakdown))" : "## \(group.kind) frames (\(frames))")
+            // Refinement candidates are one kind of structure: no breakdown by kind.
+            let noun = target == .force ? "frame" : "candidate"
+            let frames = "\(group.frames) \(noun)\(group.frames == 1 ? "" : "s")"
+            let breakdown = self.kinds == [Self.trajectoryKind] || target == .refinement ? "" : ": \(kinds)"
+            sections.append(group.kind == "all" ? "## All \(noun)s (\(frames)\(breakdown))" : "## \(group.kind) \(noun)s (\(frames))")
             for (set, table) in [(AtomSet.protein, group.protein), (.all, group.all)] {
                 guard let table else { continue }
                 let mean = target == .force

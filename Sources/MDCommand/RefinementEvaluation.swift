@@ -76,14 +76,14 @@ struct RefinementEvaluation {
     }
 
     static func markdown(_ s: Summary) -> String {
-        let header = ["structures", "mean all-atom RMSD to solution (Å)", "mean local |v| (Å)", "RMSD lowered"]
+        let header = ["structures", "mean all-atom RMSD to solution (Å)", "mean local vector length (Å)", "RMSD lowered"]
         let rows = ([s.before] + s.models + [s.oracle]).map { o in
             ForceEvaluation.line(["`\(o.predictor)`", String(format: "%.3f", o.meanGlobalRMSD), String(format: "%.3f", o.meanLocalVector),
                                   o.predictor == s.before.predictor ? "—" : "\(o.improved) of \(s.candidates)"])
         }
         return "## Refinement (md refine --model on every candidate)\n\n"
             + "Each model moves every atom by −\(s.step)·v (its predicted vector), \(s.iterations) iteration\(s.iterations == 1 ? "" : "s"); "
-            + "RMSD after one optimal superposition over the matched heavy atoms; local |v| is Algorithm 1's on the moved structure.\n\n"
+            + "RMSD after one optimal superposition over the matched heavy atoms; the local vector length is the mean |v| of Algorithm 1 on the moved structure.\n\n"
             + ([ForceEvaluation.line(header), ForceEvaluation.line(header.map { _ in "---" })] + rows).joined(separator: "\n")
     }
 }

@@ -61,7 +61,7 @@ struct TrainCommand: Subcommand {
             throw CommandLineError(command: spec.name, "--steps, --lr, --validation-interval, --patience and --threads must be positive")
         }
         let manifest = datasetPath(arguments.positionals[0])
-        let target: PredictionTarget = try manifestFormat(manifest) == RefinementDataset.format ? .refinement : .force
+        let target: PredictionTarget = try DatasetManifest.format(of: manifest) == RefinementDataset.format ? .refinement : .force
         if target == .refinement, let name = ["loss-atoms", "kinds"].first(where: { arguments.string($0) != nil }) {
             throw CommandLineError(command: spec.name, "--\(name) applies to force datasets; \(manifest) holds refinement candidates (every matched atom is a loss atom)")
         }
@@ -175,14 +175,6 @@ struct TrainCommand: Subcommand {
             return (path as NSString).appendingPathComponent("dataset.json")
         }
         return path
-    }
-
-    /// The "format" of a dataset manifest (nil when the file is not a JSON object with one); the file
-    /// must exist and be readable.
-    static func manifestFormat(_ path: String) throws -> String? {
-        let bytes = try FileBytes.read(path)
-        let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
-        return object?["format"] as? String
     }
 }
 

@@ -1,5 +1,6 @@
 import AmberIO
 import Foundation
+import LearnedFF
 import MDCore
 
 /// Candidate structures with their experimental solutions, grouped by target and split by target
@@ -19,10 +20,8 @@ public struct RefinementDataset: Sendable {
         public var candidates: [String]
     }
     private struct Manifest: Codable {
-        var format: String
         var targets: [Target]
     }
-    private struct Format: Codable { var format: String }
 
     public var targets: [Target]
     public var directory: String
@@ -32,21 +31,7 @@ public struct RefinementDataset: Sendable {
     public init(targets: [Target], directory: String) { self.targets = targets; self.directory = directory }
 
     public static func load(manifest path: String) throws -> RefinementDataset {
-        let data = try FileBytes.read(path)
-        // The format first, so that another kind of manifest is named as such rather than as a missing field.
-        if let other = try? JSONDecoder().decode(Format.self, from: Data(data)), other.format != format {
-            throw FileFormatError(file: path, location: "format", "is \"\(other.format)\", md reads \"\(format)\" here")
-        }
-        let manifest: Manifest
-        do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: Data(data))
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw FileFormatError(file: path, location: context.codingPath.map(\.stringValue).joined(separator: "."), "missing \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw FileFormatError(file: path, location: context.codingPath.map(\.stringValue).joined(separator: "."), "wrong type")
-        } catch {
-            throw FileFormatError(file: path, "not a refinement dataset manifest (JSON): \(error)")
-        }
+        let manifest = try DatasetManifest.decode(Manifest.self, from: path, format: format)
         return RefinementDataset(targets: manifest.targets, directory: (path as NSString).deletingLastPathComponent)
     }
 
