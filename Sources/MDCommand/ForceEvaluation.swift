@@ -293,7 +293,7 @@ struct ForceEvaluation {
         let (target, predicted, _) = pooled(records, set)
         let n = target.count / 3
         let trueMagnitude = (0..<n).map { shown(Self.norm(target, $0)) }
-        let where_ = "\(set.title.lowercased()), \(records.count) frame\(records.count == 1 ? "" : "s")"
+        let where_ = "\(set.title.lowercased()), \(records.count) \(self.target == .force ? "frame" : "candidate")\(records.count == 1 ? "" : "s")"
         let step = max(1, (n + maxPoints - 1) / maxPoints)
         let sample = Array(stride(from: 0, to: n, by: step))
         var top = trueMagnitude.max() ?? 0
