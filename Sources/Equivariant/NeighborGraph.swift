@@ -38,13 +38,47 @@ public struct NeighborGraph: Sendable {
 
     public var edgeCount: Int { centers.count }
 
+    /// A graph of `perCentre` edges per centre, zero-filled, for a builder to fill.
+    init(atomCount n: Int, neighborsPerAtom k: Int, perCentre: Int) {
+        let edges = n * perCentre
+        atomCount = n
+        neighborsPerAtom = k
+        starts = (0...n).map { Int32($0 * perCentre) }
+        centers = [Int32](repeating: 0, count: edges)
+        neighbors = [Int32](repeating: 0, count: edges)
+        images = [SIMD3<Int32>](repeating: .zero, count: edges)
+        displacements = [Double](repeating: 0, count: 3 * edges)
+        distances = [Double](repeating: 0, count: edges)
+        weights = [Double](repeating: 0, count: edges)
+        exclusionDistances = [Double](repeating: .infinity, count: n)
+    }
+
+    /// The graph's buffers, disjoint per centre, for builders that fill centres in parallel.
+    struct EdgeOutput: @unchecked Sendable {
+        var centers, neighbors: UnsafeMutableBufferPointer<Int32>
+        var images: UnsafeMutableBufferPointer<SIMD3<Int32>>
+        var displacements, distances, weights, exclusionDistances: UnsafeMutableBufferPointer<Double>
+    }
+
+    mutating func withEdgeOutput<R>(_ body: (EdgeOutput) -> R) -> R {
+        centers.withUnsafeMutableBufferPointer { c in
+        neighbors.withUnsafeMutableBufferPointer { nb in
+        images.withUnsafeMutableBufferPointer { im in
+        displacements.withUnsafeMutableBufferPointer { d in
+        distances.withUnsafeMutableBufferPointer { r in
+        weights.withUnsafeMutableBufferPointer { w in
+        exclusionDistances.withUnsafeMutableBufferPointer { x in
+            body(EdgeOutput(centers: c, neighbors: nb, images: im, displacements: d, distances: r, weights: w, exclusionDistances: x))
+        } } } } } } }
+    }
+
     public func displacement(_ e: Int) -> SIMD3<Double> {
         SIMD3(displacements[3 * e], displacements[3 * e + 1], displacements[3 * e + 2])
     }
 }
 
-/// Builds `NeighborGraph`s with a cell list in O(N): cells about half the expected k-neighbour radius,
-/// a search block grown until it holds k + 1 neighbours within the radius it is sure to cover.
+/// Builds `NeighborGraph`s from scratch with a cell list in O(N) (`NeighborCellGrid`). MD, where
+/// atoms move little between steps, uses `NeighborCandidateList`, which gives the same graphs.
 public struct NeighborGraphBuilder: Sendable {
     public var neighborsPerAtom: Int
     public var switchWidth: Double
@@ -71,169 +105,44 @@ public struct NeighborGraphBuilder: Sendable {
         return NeighborGraphBuilder.smoothStep((dx - d) / switchWidth)
     }
 
-    private struct Candidate {
-        var d2: Double
-        var j: Int32
-        var image: SIMD3<Int32>
-        var displacement: SIMD3<Double>
-        static func < (a: Candidate, b: Candidate) -> Bool {
-            if a.d2 != b.d2 { return a.d2 < b.d2 }
-            if a.j != b.j { return a.j < b.j }
-            if a.image.x != b.image.x { return a.image.x < b.image.x }
-            if a.image.y != b.image.y { return a.image.y < b.image.y }
-            return a.image.z < b.image.z
-        }
-    }
-
     /// `positions`: 3N Cartesian coordinates (Å). `box`: periodic cell, or nil for none.
     public func build(positions: UnsafeBufferPointer<Double>, box: Box?) -> NeighborGraph {
-        let n = positions.count / 3
-        let k = neighborsPerAtom
-        let periodic = box != nil
-        let perCentre = periodic ? (n > 0 ? k : 0) : min(k, max(0, n - 1))
-
-        // Geometry: lattice vectors (or a bounding box), face widths, fractional coordinates in [0, 1).
-        let vectors: (a: SIMD3<Double>, b: SIMD3<Double>, c: SIMD3<Double>)
-        var lower = SIMD3<Double>(repeating: 0)
-        if let box {
-            vectors = box.vectors
-        } else {
-            var lo = SIMD3<Double>(repeating: .infinity), hi = -lo
-            for i in 0..<n {
-                let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-                lo = pointwiseMin(lo, x); hi = pointwiseMax(hi, x)
-            }
-            if n == 0 { lo = .zero; hi = .zero }
-            let extent = (hi - lo) + SIMD3(repeating: 1e-6) + (hi - lo) * 1e-9
-            lower = lo
-            vectors = (SIMD3(extent.x, 0, 0), SIMD3(0, extent.y, 0), SIMD3(0, 0, extent.z))
-        }
-        let (va, vb, vc) = vectors
-        let widths = box?.perpendicularWidths ?? SIMD3(va.x, vb.y, vc.z)
-        let volume = va.x * vb.y * vc.z
-        // Cells about half the radius expected to hold k + 1 atoms, at most ~N of them.
-        let density = Double(max(n, 1)) / volume
-        let expectedRadius = Foundation.cbrt(3 * Double(k + 1) / (4 * Double.pi * density))
-        var side = max(expectedRadius / 2, Foundation.cbrt(volume / Double(max(n, 1))))
-        if !side.isFinite || side <= 0 { side = 1 }
-        let cells = SIMD3<Int>(max(1, min(Int(widths.x / side), 256)), max(1, min(Int(widths.y / side), 256)),
-                               max(1, min(Int(widths.z / side), 256)))
-        let cellWidths = widths / SIMD3<Double>(Double(cells.x), Double(cells.y), Double(cells.z))
-
-        func fractional(_ x: SIMD3<Double>) -> SIMD3<Double> {
-            if let box { return box.fractional(x, vectors: vectors) }
-            return (x - lower) / SIMD3(va.x, vb.y, vc.z)
-        }
-        var wrapped = [SIMD3<Double>](repeating: .zero, count: n)
-        var offsets = [SIMD3<Int32>](repeating: .zero, count: n)
-        var cellOf = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            let x = SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2])
-            let s = fractional(x)
-            let shift = periodic ? s.rounded(.down) : .zero
-            offsets[i] = SIMD3<Int32>(Int32(shift.x), Int32(shift.y), Int32(shift.z))
-            wrapped[i] = x - (va * shift.x + vb * shift.y + vc * shift.z)
-            let f = s - shift
-            let ci = SIMD3<Int>(max(0, min(Int(f.x * Double(cells.x)), cells.x - 1)), max(0, min(Int(f.y * Double(cells.y)), cells.y - 1)),
-                                max(0, min(Int(f.z * Double(cells.z)), cells.z - 1)))
-            cellOf[i] = (ci.x * cells.y + ci.y) * cells.z + ci.z
-        }
-        let cellCount = cells.x * cells.y * cells.z
-        var cellStart = [Int](repeating: 0, count: cellCount + 1)
-        for c in cellOf { cellStart[c + 1] += 1 }
-        for c in 0..<cellCount { cellStart[c + 1] += cellStart[c] }
-        var cellAtoms = [Int32](repeating: 0, count: n)
-        var fill = cellStart
-        for i in 0..<n { cellAtoms[fill[cellOf[i]]] = Int32(i); fill[cellOf[i]] += 1 }
-
-        let edgeCount = n * perCentre
-        var graph = NeighborGraph(atomCount: n, neighborsPerAtom: k,
-                                  starts: (0...n).map { Int32($0 * perCentre) },
-                                  centers: [Int32](repeating: 0, count: edgeCount), neighbors: [Int32](repeating: 0, count: edgeCount),
-                                  images: [SIMD3<Int32>](repeating: .zero, count: edgeCount),
-                                  displacements: [Double](repeating: 0, count: 3 * edgeCount),
-                                  distances: [Double](repeating: 0, count: edgeCount), weights: [Double](repeating: 0, count: edgeCount),
-                                  exclusionDistances: [Double](repeating: .infinity, count: n))
-        guard edgeCount > 0 || (!periodic && n > 0) else { return graph }
-
-        let initialRadius = expectedRadius * 1.1
+        let grid = NeighborCellGrid(positions: positions, box: box, neighborsPerAtom: neighborsPerAtom)
+        let n = grid.atomCount, perCentre = grid.perCentre
+        var graph = NeighborGraph(atomCount: n, neighborsPerAtom: neighborsPerAtom, perCentre: perCentre)
+        guard graph.edgeCount > 0 || (box == nil && n > 0) else { return graph }
         let chunks = min(threads, max(1, n / 64))
-        graph.centers.withUnsafeMutableBufferPointer { centers in
-        graph.neighbors.withUnsafeMutableBufferPointer { neighbors in
-        graph.images.withUnsafeMutableBufferPointer { images in
-        graph.displacements.withUnsafeMutableBufferPointer { displacements in
-        graph.distances.withUnsafeMutableBufferPointer { distances in
-        graph.weights.withUnsafeMutableBufferPointer { weights in
-        graph.exclusionDistances.withUnsafeMutableBufferPointer { exclusion in
-            // Buffers are disjoint per centre; the pointers are only captured, never resized.
-            let out = (centers, neighbors, images, displacements, distances, weights, exclusion)
+        graph.withEdgeOutput { out in
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var candidates: [Candidate] = []
-                candidates.reserveCapacity(8 * (k + 1))
+                var candidates: [NeighborCandidate] = []
+                candidates.reserveCapacity(8 * (perCentre + 1))
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                    let xi = wrapped[i]
-                    let home = SIMD3<Int>(cellOf[i] / (cells.y * cells.z), (cellOf[i] / cells.z) % cells.y, cellOf[i] % cells.z)
-                    var radius = initialRadius
-                    var covered = 0.0
-                    while true {
-                        // Half-widths of the cell block that surely contains the sphere of `radius`.
-                        var h = SIMD3<Int>(Int((radius / cellWidths.x).rounded(.up)), Int((radius / cellWidths.y).rounded(.up)),
-                                           Int((radius / cellWidths.z).rounded(.up)))
-                        var everything = false
-                        if !periodic {
-                            h = pointwiseMin(h, cells &- 1)
-                            everything = h == cells &- 1
-                        }
-                        covered = min(Double(h.x) * cellWidths.x, min(Double(h.y) * cellWidths.y, Double(h.z) * cellWidths.z))
-                        candidates.removeAll(keepingCapacity: true)
-                        for da in -h.x...h.x {
-                            let ca = home.x + da
-                            if !periodic && (ca < 0 || ca >= cells.x) { continue }
-                            let wa = ((ca % cells.x) + cells.x) % cells.x, ia = (ca - wa) / cells.x
-                            for db in -h.y...h.y {
-                                let cb = home.y + db
-                                if !periodic && (cb < 0 || cb >= cells.y) { continue }
-                                let wb = ((cb % cells.y) + cells.y) % cells.y, ib = (cb - wb) / cells.y
-                                for dc in -h.z...h.z {
-                                    let cc = home.z + dc
-                                    if !periodic && (cc < 0 || cc >= cells.z) { continue }
-                                    let wc = ((cc % cells.z) + cells.z) % cells.z, ic = (cc - wc) / cells.z
-                                    let shift = va * Double(ia) + vb * Double(ib) + vc * Double(ic)
-                                    let cell = (wa * cells.y + wb) * cells.z + wc
-                                    let sameImage = ia == 0 && ib == 0 && ic == 0
-                                    for p in cellStart[cell]..<cellStart[cell + 1] {
-                                        let j = Int(cellAtoms[p])
-                                        if j == i && sameImage { continue }
-                                        let d = wrapped[j] + shift - xi
-                                        let d2 = (d * d).sum()
-                                        if !everything && d2 > covered * covered { continue }
-                                        let image = SIMD3<Int32>(Int32(ia), Int32(ib), Int32(ic)) &- offsets[j] &+ offsets[i]
-                                        candidates.append(Candidate(d2: d2, j: Int32(j), image: image, displacement: d))
-                                    }
-                                }
-                            }
-                        }
-                        if candidates.count >= perCentre + 1 || everything { break }
-                        radius = max(radius * 1.5, covered + min(cellWidths.x, min(cellWidths.y, cellWidths.z)))
-                    }
-                    candidates.sort(by: <)
-                    let dx = candidates.count > perCentre ? candidates[perCentre].d2.squareRoot() : Double.infinity
-                    out.6[i] = dx
-                    let base = i * perCentre
-                    for r in 0..<perCentre {
-                        let c = candidates[r], e = base + r
-                        let d = c.d2.squareRoot()
-                        out.0[e] = Int32(i)
-                        out.1[e] = c.j
-                        out.2[e] = c.image
-                        out.3[3 * e] = c.displacement.x; out.3[3 * e + 1] = c.displacement.y; out.3[3 * e + 2] = c.displacement.z
-                        out.4[e] = d
-                        out.5[e] = weight(distance: d, exclusionDistance: dx)
-                    }
+                    grid.gather(centre: i, margin: 0, into: &candidates)
+                    candidates.withUnsafeBufferPointer { emit(centre: i, sorted: $0, perCentre: perCentre, into: out) }
                 }
             }
-        } } } } } } }
+        }
         return graph
+    }
+
+    /// Writes centre i's edges (slots i·perCentre…) from its candidates sorted nearest first: the
+    /// first `perCentre` are the edges, the next one's distance is the switch's d_{k+1}.
+    @inline(__always)
+    func emit(centre i: Int, sorted candidates: UnsafeBufferPointer<NeighborCandidate>, perCentre: Int, into out: NeighborGraph.EdgeOutput) {
+        let dx = candidates.count > perCentre ? candidates[perCentre].d2.squareRoot() : Double.infinity
+        out.exclusionDistances[i] = dx
+        let base = i * perCentre
+        for r in 0..<perCentre {
+            let c = candidates[r], e = base + r
+            let d = c.d2.squareRoot()
+            out.centers[e] = Int32(i)
+            out.neighbors[e] = c.j
+            out.images[e] = c.image
+            out.displacements[3 * e] = c.displacement.x; out.displacements[3 * e + 1] = c.displacement.y
+            out.displacements[3 * e + 2] = c.displacement.z
+            out.distances[e] = d
+            out.weights[e] = weight(distance: d, exclusionDistance: dx)
+        }
     }
 
     public func build(positions: [Double], box: Box?) -> NeighborGraph {

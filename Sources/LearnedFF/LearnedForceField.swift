@@ -28,6 +28,8 @@ public final class LearnedForceField: ForceProvider {
 
     private let channels: [Int]
     private let tape = Graph<Float>(recording: false)
+    /// The k-nearest graph, kept across steps (rebuilding candidates only after half the skin).
+    private let neighbours: NeighborCandidateList
 
     /// `classical` must cover the same atoms; it may be nil only when the model drives every atom.
     public init(model: LearnedModel, topology: Topology, elements: [Element], classical: ForceProvider?, source: String) throws {
@@ -37,6 +39,7 @@ public final class LearnedForceField: ForceProvider {
         learnedAtoms = model.learnedAtoms.atoms(in: topology)
         channels = try model.channels(for: elements, source: source)
         self.classical = classical
+        neighbours = NeighborCandidateList(builder: model.network.graphBuilder)
         precondition(classical != nil || learnedAtoms.count == atomCount, "LearnedForceField: atoms outside the model need a classical provider")
         precondition(classical == nil || classical!.atomCount == atomCount, "LearnedForceField: classical provider of another system")
     }
@@ -49,7 +52,7 @@ public final class LearnedForceField: ForceProvider {
         }
         guard !learnedAtoms.isEmpty else { return nil }
         let network = model.network
-        let graph = network.graphBuilder.build(positions: positions, box: box)
+        let graph = neighbours.graph(positions: positions, box: box)
         let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: learnedAtoms, channels: channels)
         lastFieldAtoms = edges.field.rows[0]
         tape.reset()
@@ -67,6 +70,10 @@ public final class LearnedForceField: ForceProvider {
         return nil
     }
 
-    public func resetCaches() { classical?.resetCaches() }
+    /// The graph is the same whenever the candidates were built; forgetting them only costs a rebuild.
+    public func resetCaches() {
+        classical?.resetCaches()
+        neighbours.invalidate()
+    }
 }
 

@@ -179,4 +179,56 @@ final class NeighborGraphTests: XCTestCase {
         XCTAssertLessThan(largestSmooth, 0.1)
         XCTAssertGreaterThan(largestHard, 0.5, "the hard graph should show the jump the weights remove")
     }
+
+    /// A random walk of 0.01–0.05 Å per atom per step (now and then an atom jumps by a lattice
+    /// vector, as when a trajectory is wrapped): the candidate list's graph equals a fresh full build
+    /// at every step, bit for bit, while the list is rebuilt only now and then.
+    private func checkCandidateListFollowsFullBuild(_ start: [Double], box: Box?, k: Int, skin: Double, steps: Int, seed: UInt64) {
+        let builder = NeighborGraphBuilder(neighborsPerAtom: k, switchWidth: 0.3)
+        let list = NeighborCandidateList(builder: builder, skin: skin)
+        var g = SplitMix64(seed: seed)
+        var x = start
+        let n = x.count / 3
+        for step in 0..<steps {
+            for i in 0..<n {
+                var u = SIMD3<Double>.zero
+                repeat { u = SIMD3(Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g)) }
+                while (u * u).sum() > 1 || (u * u).sum() < 1e-6
+                let move = u / (u * u).sum().squareRoot() * Double.random(in: 0.01...0.05, using: &g)
+                for a in 0..<3 { x[3 * i + a] += move[a] }
+            }
+            if let box, step % 37 == 36 {
+                let i = Int.random(in: 0..<n, using: &g), v = box.vectors
+                let jump = v.a * Double(Int.random(in: -2...2, using: &g)) + v.c * Double(Int.random(in: -1...1, using: &g))
+                for a in 0..<3 { x[3 * i + a] += jump[a] }
+            }
+            let fast = x.withUnsafeBufferPointer { list.graph(positions: $0, box: box) }
+            let full = builder.build(positions: x, box: box)
+            let same = fast.starts == full.starts && fast.centers == full.centers && fast.neighbors == full.neighbors
+                && fast.images == full.images && fast.displacements == full.displacements && fast.distances == full.distances
+                && fast.weights == full.weights && fast.exclusionDistances == full.exclusionDistances
+            XCTAssertTrue(same, "step \(step): the candidate list's graph differs from a full build")
+            if !same { return }
+        }
+        XCTAssertGreaterThan(list.buildCount, 3, "the walk should outgrow the skin several times")
+        XCTAssertLessThan(list.buildCount, steps / 3, "the list should be reused between rebuilds")
+    }
+
+    func testCandidateListMatchesFullBuildOrthorhombic() {
+        let box = Box(a: 19, b: 21, c: 20)
+        checkCandidateListFollowsFullBuild(randomAtoms(300, box: box, spread: 0.5, seed: 31), box: box, k: 50, skin: 0.6, steps: 300, seed: 32)
+    }
+
+    func testCandidateListMatchesFullBuildTriclinic() {
+        let box = Box(a: 20, b: 18, c: 21, alpha: 75, beta: 85, gamma: 100)
+        checkCandidateListFollowsFullBuild(randomAtoms(250, box: box, spread: 0.2, seed: 33), box: box, k: 40, skin: 0.5, steps: 300, seed: 34)
+    }
+
+    func testCandidateListMatchesFullBuildNoBox() {
+        var g = SplitMix64(seed: 35)
+        let x = (0..<(3 * 200)).map { _ in Double.random(in: 0..<15, using: &g) }
+        checkCandidateListFollowsFullBuild(x, box: nil, k: 50, skin: 0.6, steps: 300, seed: 36)
+        // Fewer atoms than k + 1: everyone is everyone's neighbour, with weight 1.
+        checkCandidateListFollowsFullBuild(Array(x.prefix(3 * 30)), box: nil, k: 50, skin: 0.4, steps: 200, seed: 37)
+    }
 }
