@@ -96,8 +96,8 @@ enum ConvolutionKernels {
     /// out[i] = residual(x[i]) + Σ_e Σ_p CG_p ⋅ (Y_e ⊗ (R_e,p ⊙ x_j)) for centres i in `centres`.
     /// `r` holds R rows for edges from `firstEdge`.
     @_specialize(where T == Float) @_specialize(where T == Double)
-    static func forward<T: TensorScalar>(centres: Range<Int>, starts: UnsafePointer<Int32>, neighbors: UnsafePointer<Int32>,
-                                         harmonics: UnsafePointer<T>, harmonicsWidth hw: Int, scales: UnsafePointer<T>,
+    static func forward<T: TensorScalar>(centres: Range<Int>, starts: UnsafePointer<Int32>, neighbors: UnsafeBufferPointer<Int32>,
+                                         harmonics: UnsafeBufferPointer<T>, harmonicsWidth hw: Int, scales: UnsafeBufferPointer<T>,
                                          x: UnsafePointer<T>, inStride: Int, r: UnsafePointer<T>, firstEdge: Int,
                                          out: UnsafeMutablePointer<T>, outStride: Int, channels C: Int,
                                          table: PathTable, residual: [(Int, Int, Int)], scratch: UnsafeMutablePointer<T>) {
@@ -113,7 +113,7 @@ enum ConvolutionKernels {
             for e in Int(starts[i])..<Int(starts[i + 1]) {
                 let xj = x + Int(neighbors[e]) * inStride
                 let re = r + (e - firstEdge) * P * C
-                let y = harmonics + e * hw, s = scales[e]
+                let y = harmonics.baseAddress! + e * hw, s = scales[e]
                 for k in 0..<hw { ys[k] = y[k] * s }
                 coefficients(g, values: values, count: n, scaledHarmonics: ys, into: coef)
                 for p in 0..<P {
@@ -130,8 +130,8 @@ enum ConvolutionKernels {
     /// Gradients of `forward` for centres in `centres`: gr (rows from `firstEdge`) is written,
     /// gx (a full input-shaped buffer owned by this worker) is accumulated into.
     @_specialize(where T == Float) @_specialize(where T == Double)
-    static func backward<T: TensorScalar>(centres: Range<Int>, starts: UnsafePointer<Int32>, neighbors: UnsafePointer<Int32>,
-                                          harmonics: UnsafePointer<T>, harmonicsWidth hw: Int, scales: UnsafePointer<T>,
+    static func backward<T: TensorScalar>(centres: Range<Int>, starts: UnsafePointer<Int32>, neighbors: UnsafeBufferPointer<Int32>,
+                                          harmonics: UnsafeBufferPointer<T>, harmonicsWidth hw: Int, scales: UnsafeBufferPointer<T>,
                                           x: UnsafePointer<T>, inStride: Int, r: UnsafePointer<T>, firstEdge: Int,
                                           gOut: UnsafePointer<T>, outStride: Int, channels C: Int,
                                           table: PathTable, residual: [(Int, Int, Int)],
@@ -152,7 +152,7 @@ enum ConvolutionKernels {
                 let j = Int(neighbors[e])
                 let xj = x + j * inStride
                 let re = r + (e - firstEdge) * P * C, gre = gr + (e - firstEdge) * P * C
-                let y = harmonics + e * hw, s = scales[e]
+                let y = harmonics.baseAddress! + e * hw, s = scales[e]
                 for k in 0..<hw { ys[k] = y[k] * s }
                 coefficients(g, values: values, count: n, scaledHarmonics: ys, into: coef)
                 for p in 0..<P {

@@ -44,8 +44,6 @@ final class NormActivationOperation<T: TensorScalar>: TapeOperation {
 }
 
 enum NormActivationKernels {
-    @inline(__always) static func sigmoid<T: TensorScalar>(_ v: T) -> T { 1 / (1 + T.exp(-v)) }
-
     @_specialize(where T == Float) @_specialize(where T == Double)
     static func forward<T: TensorScalar>(_ x: UnsafePointer<T>, bias: UnsafePointer<T>?, _ y: UnsafeMutablePointer<T>, rows: Int,
                                          layout: FeatureLayout, epsilon: T) {
@@ -55,7 +53,7 @@ enum NormActivationKernels {
             for (d, l) in degrees.enumerated() {
                 let base = (n * width + offsets[d]) * C
                 if l == 0 {
-                    for c in 0..<C { let v = x[base + c]; y[base + c] = v * sigmoid(v) }
+                    for c in 0..<C { let v = x[base + c]; y[base + c] = v * T.sigmoid(v) }
                     continue
                 }
                 let b = bias! + gate * C
@@ -63,7 +61,7 @@ enum NormActivationKernels {
                 for c in 0..<C {
                     var s: T = epsilon
                     for m in 0..<(2 * l + 1) { let v = x[base + m * C + c]; s += v * v }
-                    let g = sigmoid(s.squareRoot() + b[c])
+                    let g = T.sigmoid(s.squareRoot() + b[c])
                     for m in 0..<(2 * l + 1) { y[base + m * C + c] = x[base + m * C + c] * g }
                 }
             }
@@ -81,7 +79,7 @@ enum NormActivationKernels {
                 let base = (n * width + offsets[d]) * C
                 if l == 0 {
                     for c in 0..<C {
-                        let v = x[base + c], s = sigmoid(v)
+                        let v = x[base + c], s = T.sigmoid(v)
                         gx[base + c] = gy[base + c] * s * (1 + v * (1 - s))
                     }
                     continue
@@ -95,7 +93,7 @@ enum NormActivationKernels {
                         let v = x[base + m * C + c]
                         s2 += v * v; dot += v * gy[base + m * C + c]
                     }
-                    let nu = s2.squareRoot(), g = sigmoid(nu + b[c]), dg = g * (1 - g)
+                    let nu = s2.squareRoot(), g = T.sigmoid(nu + b[c]), dg = g * (1 - g)
                     for m in 0..<(2 * l + 1) {
                         gx[base + m * C + c] = gy[base + m * C + c] * g + dot * dg * x[base + m * C + c] / nu
                     }

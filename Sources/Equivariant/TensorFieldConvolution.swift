@@ -33,7 +33,7 @@ public struct ConvolutionPlan: Sendable {
     /// The convolution of layer `layer` of `edges`' receptive field, recorded on x's graph.
     public func apply<T>(_ x: Variable<T>, hidden h: Variable<T>, weights w: Variable<T>, edges: EdgeFeatures<T>, layer: Int,
                          threads: Int = 2) -> Variable<T> {
-        let op = TensorFieldConvolution(plan: self, edges: edges, layer: layer, threads: threads)
+        let op = TensorFieldConvolution(plan: self, edges: edges, layer: layer, threads: threads, tape: x.graph)
         return op.forward(x, h, w)
     }
 }
@@ -47,8 +47,11 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
     /// Edges per gemm chunk: enough for BLAS efficiency, small enough to stay in cache.
     static var chunkEdges: Int { 2048 }
 
-    init(plan: ConvolutionPlan, edges: EdgeFeatures<T>, layer: Int, threads: Int) {
-        self.plan = plan; self.edges = edges
+    /// The graph the operation is recorded on (which owns it): its arena holds the worker scratch.
+    unowned let tape: Graph<T>
+
+    init(plan: ConvolutionPlan, edges: EdgeFeatures<T>, layer: Int, threads: Int, tape: Graph<T>) {
+        self.plan = plan; self.edges = edges; self.tape = tape
         let field = edges.field
         centres = field.rows[layer]; inputRows = field.rows[layer - 1]
         edgeCount = field.edgeCount(layer: layer)
@@ -60,29 +63,29 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
     var outStride: Int { plan.output.width * C }
     var radialWidth: Int { plan.radialWidth }
     var scratchCount: Int { ConvolutionKernels.scratchCount(plan.table, harmonicsWidth: edges.harmonicsWidth) }
+    /// Rows of radial weights a chunk can hold: `chunkEdges`, or fewer for a smaller field.
+    var chunkRows: Int { max(1, min(Self.chunkEdges, edgeCount)) }
 
     func forward(_ x: Variable<T>, _ h: Variable<T>, _ w: Variable<T>) -> Variable<T> {
         precondition(x.shape == Shape(inputRows, plan.input.width, C), "convolution: input \(x.shape), expected [\(inputRows), \(plan.input.width), \(C)]")
         let H = w.shape[0]
         precondition(h.shape == Shape(edgeCount, H) && w.shape == Shape(H, radialWidth), "convolution: hidden \(h.shape), weights \(w.shape)")
-        let graph = x.graph
-        let out = graph.makeOutput(Shape(centres, plan.output.width, C))
+        let out = tape.makeOutput(Shape(centres, plan.output.width, C))
         let xp = x.value.unsafeData, hp = h.value.unsafeData, wp = w.value.unsafeData, op = out.unsafeData
-        forEachPart { part in
-            let rBuf = UnsafeMutablePointer<T>.allocate(capacity: Self.chunkEdges * radialWidth + scratchCount)
-            defer { rBuf.deallocate() }
-            chunks(of: part) { block, e0, e1 in
+        let parts = partition(), rows = chunkRows
+        withWorkerScratch(parts.count, perWorker: rows * radialWidth + scratchCount) { index, rBuf in
+            chunks(of: parts[index]) { block, e0, e1 in
                 T.gemm(transposeA: false, transposeB: false, m: e1 - e0, n: radialWidth, k: H, alpha: 1, a: hp + e0 * H, lda: H,
                        b: wp, ldb: radialWidth, beta: 0, c: rBuf, ldc: radialWidth)
                 kernelArguments { st, nb, y, hw, s in
                     ConvolutionKernels.forward(centres: block, starts: st, neighbors: nb, harmonics: y, harmonicsWidth: hw, scales: s,
                                                x: xp, inStride: inStride, r: rBuf, firstEdge: e0, out: op, outStride: outStride,
                                                channels: C, table: plan.table, residual: plan.residual,
-                                               scratch: rBuf + Self.chunkEdges * radialWidth)
+                                               scratch: rBuf + rows * radialWidth)
                 }
             }
         }
-        return graph.record(self, inputs: [x, h, w], output: out)
+        return tape.record(self, inputs: [x, h, w], output: out)
     }
 
     func vjp(inputs: [Tensor<T>], output: Tensor<T>, gradient: Tensor<T>, needs: [Bool]) -> [Tensor<T>?] {
@@ -95,10 +98,10 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
         let gwParts = needs[2] ? parts.map { _ in Tensor<T>(zeros: w.shape) } : []
         let gh = Tensor<T>(zeros: h.shape)
         let ghp = gh.unsafeData
-        runParts(parts) { index, part in
-            let buf = UnsafeMutablePointer<T>.allocate(capacity: 2 * Self.chunkEdges * radialWidth + scratchCount)
-            defer { buf.deallocate() }
-            let rBuf = buf, grBuf = buf + Self.chunkEdges * radialWidth, scratch = grBuf + Self.chunkEdges * radialWidth
+        let rows = chunkRows
+        withWorkerScratch(parts.count, perWorker: 2 * rows * radialWidth + scratchCount) { index, buf in
+            let part = parts[index]
+            let rBuf = buf, grBuf = buf + rows * radialWidth, scratch = grBuf + rows * radialWidth
             let gx = needs[0] ? gxParts[index].unsafeData : nil
             chunks(of: part) { block, e0, e1 in
                 let m = e1 - e0
@@ -138,12 +141,16 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
         return parts
     }
 
-    private func runParts(_ parts: [Range<Int>], _ body: (Int, Range<Int>) -> Void) {
-        if parts.count == 1 { body(0, parts[0]); return }
-        BLASThreads.serial { DispatchQueue.concurrentPerform(iterations: parts.count) { body($0, parts[$0]) } }
+    /// Runs body(worker, its scratch) over the workers; the scratch comes from the tape's arena, so
+    /// a pass repeated after `reset()` (an MD step) allocates none.
+    private func withWorkerScratch(_ workers: Int, perWorker: Int, _ body: (Int, UnsafeMutablePointer<T>) -> Void) {
+        let scratch = tape.makeScratch(workers * perWorker)
+        withExtendedLifetime(scratch) {
+            let base = scratch.unsafeData
+            if workers == 1 { body(0, base); return }
+            BLASThreads.serial { DispatchQueue.concurrentPerform(iterations: workers) { body($0, base + $0 * perWorker) } }
+        }
     }
-
-    private func forEachPart(_ body: (Range<Int>) -> Void) { runParts(partition()) { body($1) } }
 
     /// Consecutive blocks of centres of `part` holding at most `chunkEdges` edges (at least one centre).
     private func chunks(of part: Range<Int>, _ body: (Range<Int>, Int, Int) -> Void) {
@@ -159,14 +166,13 @@ final class TensorFieldConvolution<T: TensorScalar>: TapeOperation {
         }
     }
 
-    private func kernelArguments(_ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<T>, Int, UnsafePointer<T>) -> Void) {
+    /// The field's edge arrays as the kernels read them (empty when no centre has an edge).
+    private func kernelArguments(_ body: (UnsafePointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<T>, Int,
+                                          UnsafeBufferPointer<T>) -> Void) {
         edges.field.starts.withUnsafeBufferPointer { st in
             edges.field.neighbors.withUnsafeBufferPointer { nb in
                 edges.harmonics.withUnsafeBufferPointer { y in
-                    edges.scales.withUnsafeBufferPointer { s in
-                        body(st.baseAddress!, nb.baseAddress ?? UnsafePointer(bitPattern: 8)!, y.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                             edges.harmonicsWidth, s.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-                    }
+                    edges.scales.withUnsafeBufferPointer { s in body(st.baseAddress!, nb, y, edges.harmonicsWidth, s) }
                 }
             }
         }

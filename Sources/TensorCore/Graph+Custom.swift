@@ -14,6 +14,10 @@ extension Graph {
     /// An output buffer from the arena (contents undefined): what a fused forward kernel writes.
     public func makeOutput(_ shape: Shape) -> Tensor<T> { output(shape) }
 
+    /// Scratch from the arena (contents undefined) for a fused kernel's workers: not recorded, so the
+    /// same call of the next pass after `reset()` gets the same buffer back and allocates nothing.
+    public func makeScratch(_ count: Int) -> Tensor<T> { output(Shape(count)) }
+
     /// Records `output`, computed by `operation` from `inputs`, on the tape.
     public func record(_ operation: any TapeOperation<T>, inputs: [Variable<T>], output: Tensor<T>) -> Variable<T> {
         for v in inputs { check(v) }

@@ -16,11 +16,6 @@ public enum BinaryFunction: String, CaseIterable, Sendable {
 }
 
 extension Kernels {
-    @inline(__always) static func sigmoid<T: TensorScalar>(_ x: T) -> T {
-        if x >= 0 { return 1 / (1 + T.exp(-x)) }
-        let e = T.exp(x)
-        return e / (1 + e)
-    }
     @inline(__always) static func softplus<T: TensorScalar>(_ x: T) -> T {
         max(x, 0) + T.log1p(T.exp(-abs(x)))
     }
@@ -44,8 +39,8 @@ extension Kernels {
         case .sqrt: map(x, y, n) { $0.squareRoot() }
         case .square: map(x, y, n) { $0 * $0 }
         case .softplus: map(x, y, n) { softplus($0) }
-        case .silu: map(x, y, n) { $0 * sigmoid($0) }
-        case .sigmoid: map(x, y, n) { sigmoid($0) }
+        case .silu: map(x, y, n) { $0 * T.sigmoid($0) }
+        case .sigmoid: map(x, y, n) { T.sigmoid($0) }
         case .tanh: map(x, y, n) { T.tanh($0) }
         case .negate: map(x, y, n) { -$0 }
         }
@@ -61,7 +56,7 @@ extension Kernels {
             UnsafeMutableRawPointer(y + i).storeBytes(of: timesInput ? v * s : s, as: V.self)
             i += 8
         }
-        while i < n { let s = sigmoid(x[i]); y[i] = timesInput ? x[i] * s : s; i += 1 }
+        while i < n { let s = Float.sigmoid(x[i]); y[i] = timesInput ? x[i] * s : s; i += 1 }
     }
 
     /// gx = gy · f′(x), given x, y = f(x) and gy.
@@ -73,7 +68,7 @@ extension Kernels {
         case .log: for i in 0..<n { gx[i] = gy[i] / x[i] }
         case .sqrt: for i in 0..<n { gx[i] = gy[i] * 0.5 / y[i] }
         case .square: for i in 0..<n { gx[i] = gy[i] * 2 * x[i] }
-        case .softplus: for i in 0..<n { gx[i] = gy[i] * sigmoid(x[i]) }
+        case .softplus: for i in 0..<n { gx[i] = gy[i] * T.sigmoid(x[i]) }
         case .silu:
             if T.self == Float.self {
                 let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
@@ -81,7 +76,7 @@ extension Kernels {
                 return
             }
             for i in 0..<n {
-                let s = sigmoid(x[i])
+                let s = T.sigmoid(x[i])
                 gx[i] = gy[i] * s * (1 + x[i] * (1 - s))
             }
         case .sigmoid: for i in 0..<n { gx[i] = gy[i] * y[i] * (1 - y[i]) }
@@ -215,6 +210,6 @@ extension Kernels {
             UnsafeMutableRawPointer(gx + i).storeBytes(of: g * s * (one + v * (one - s)), as: V.self)
             i += 8
         }
-        while i < n { let s = sigmoid(x[i]); gx[i] = gy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
+        while i < n { let s = Float.sigmoid(x[i]); gx[i] = gy[i] * s * (1 + x[i] * (1 - s)); i += 1 }
     }
 }

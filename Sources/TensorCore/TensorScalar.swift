@@ -19,6 +19,17 @@ public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
+extension TensorScalar {
+    /// The logistic function 1/(1 + e^−x), the one every kernel uses (TensorCore's elementwise ops,
+    /// the equivariant gates): e^x/(1 + e^x) for negative x, so neither branch overflows.
+    @inline(__always)
+    public static func sigmoid(_ x: Self) -> Self {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+}
+
 @inline(__always) private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: TensorScalar {

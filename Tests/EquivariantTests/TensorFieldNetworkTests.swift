@@ -132,6 +132,31 @@ final class TensorFieldNetworkTests: XCTestCase {
     }
 
     /// Targets and their three-hop field give exactly what the whole system gives on those atoms.
+    /// An MD step repeats the forward pass on the same tape after `reset()`: the second pass takes
+    /// every buffer, the convolutions' worker scratch included, from the arena (no new allocation)
+    /// and gives bit for bit what a fresh tape gives, so reused scratch carries nothing over.
+    func testRepeatedPassAllocatesNothingAndMatchesFreshTape() {
+        let network = TensorFieldNetwork(smallConfiguration(order: 2))
+        let parameters: Parameters<Float> = network.initialParameters(seed: 5, zeroOutput: false)
+        let (x, channels) = cluster(300, seed: 12)
+        let targets = Array(0..<300)
+        func pass(_ positions: [Double], on tape: Graph<Float>) -> [Float] {
+            let edges: EdgeFeatures<Float> = network.edges(graph: network.graphBuilder.build(positions: positions, box: nil),
+                                                           targets: targets, channels: channels)
+            let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
+            return network(input, edges: edges, parameters: parameters.variables(in: tape)).value.scalars
+        }
+        let tape = Graph<Float>(recording: false)
+        _ = pass(x, on: tape)
+        let allocations = tape.arena.allocations
+        var g = SplitMix64(seed: 13)
+        let moved = x.map { $0 + Double.random(in: -0.05...0.05, using: &g) }
+        tape.reset()
+        let again = pass(moved, on: tape)
+        XCTAssertEqual(tape.arena.allocations, allocations, "a repeated pass should allocate nothing")
+        XCTAssertEqual(again, pass(moved, on: Graph<Float>(recording: false)))
+    }
+
     func testReceptiveFieldMatchesWholeSystem() {
         let network = TensorFieldNetwork(smallConfiguration(order: 2))
         let parameters: Parameters<Double> = network.initialParameters(seed: 1, zeroOutput: false)
