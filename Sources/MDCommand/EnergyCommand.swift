@@ -1,6 +1,7 @@
 import AmberIO
 import ClassicalFF
 import Foundation
+import LearnedFF
 import MDCore
 
 struct EnergyCommand: Subcommand {
@@ -17,20 +18,24 @@ struct EnergyCommand: Subcommand {
         discussion: "Energies in kcal/mol, forces in kcal/mol/Å.")
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
-        if let forces = arguments.string("forces"), forces != "classical" {
-            throw NotImplementedError(command: "energy --forces \(forces)", issue: 9)
-        }
+        let selection = try ForceSelection.parse(arguments, command: "energy")
         let system = try LoadedSystem.load(arguments.positionals[0], coordinates: arguments.string("coordinates"),
                                            frame: arguments.string("frame"))
         let options = try ClassicalOptionsParser.parse(arguments, periodic: system.frame.box != nil)
         let forceField = try ClassicalForceField(prmtop: system.prmtop, options: options)
+        let provider = try ForceSelection.provider(selection, prmtop: system.prmtop, classical: forceField)
         var forces = [Double](repeating: 0, count: 3 * system.prmtop.atomCount)
-        let total = try system.frame.positions.withUnsafeBufferPointer { x in
+        let energy = try system.frame.positions.withUnsafeBufferPointer { x in
             try forces.withUnsafeMutableBufferPointer { f in
-                try forceField.compute(positions: x, box: options.nonbonded == .noCutoff ? nil : system.frame.box, forces: f)
+                try provider.compute(positions: x, box: options.nonbonded == .noCutoff ? nil : system.frame.box, forces: f)
             }
-        }!
-        let terms = forceField.lastEnergies
+        }
+        let learned = provider as? LearnedForceField
+        // The classical energy is reported when the classical force field drives some atoms (with
+        // learned forces it is the whole frame's AMBER energy, not a potential of the dynamics).
+        let classicalDrives = learned.map { $0.classicalAtomCount > 0 } ?? true
+        let terms = classicalDrives ? forceField.lastEnergies : nil
+        let total = classicalDrives ? energy ?? forceField.lastEnergies.total : nil
         if let out = arguments.string("write-forces") {
             var frame = system.frame
             frame.forces = forces
@@ -40,21 +45,49 @@ struct EnergyCommand: Subcommand {
             try writer.append(frame)
             writer.close()
         }
-        let rms = (forces.reduce(0) { $0 + $1 * $1 } / Double(max(1, forces.count / 3))).squareRoot()
+        let summary = ForceSummary(forces)
         let description = describe(options, forceField)
+        let modelPath: String? = if case let .learned(path) = selection { path } else { nil }
+        let learnedReport = learned.map {
+            LearnedEnergyReport(model: modelPath ?? "", learnedAtoms: $0.learnedAtoms.count, classicalAtoms: $0.classicalAtomCount,
+                                netForceRemoved: [$0.lastNetForce.x, $0.lastNetForce.y, $0.lastNetForce.z],
+                                receptiveFieldAtoms: $0.lastFieldAtoms)
+        }
         if arguments.flag("json") {
             let report = EnergyReport(system: system.prmtop.path, coordinates: system.coordinatesPath, method: description,
-                                      total: total, terms: terms, rmsForce: rms)
+                                      forces: learned == nil ? "classical" : "learned", total: total, terms: terms,
+                                      rmsForce: summary.rms, maxForce: summary.max, maxForceAtom: summary.maxAtom, learned: learnedReport)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             console.print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            console.print("\(system.prmtop.path) with \(system.coordinatesPath)")
-            console.print("  " + description)
-            for (name, value) in terms.rows { console.print("  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%18.6f", value)) }
-            console.print("  " + "total".padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%18.6f", total) + "  kcal/mol")
-            console.print(String(format: "  rms force   %18.6f  kcal/mol/Å per atom", rms))
+            return
         }
+        func row(_ name: String, _ text: String) { console.print("  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + text) }
+        console.print("\(system.prmtop.path) with \(system.coordinatesPath)")
+        if let learned { console.print("  forces: " + ForceSelection.describe(learned, path: modelPath)) }
+        console.print("  " + (learned == nil ? "" : "classical forces: AMBER, ") + description)
+        if let terms, let total {
+            if let learned {
+                console.print("  classical AMBER energy of the whole frame (it gives the forces on the \(learned.classicalAtomCount) classical atoms; the learned forces have no energy):")
+            }
+            for (name, value) in terms.rows { row(name, String(format: "%18.6f", value)) }
+            row("total", String(format: "%18.6f", total) + "  kcal/mol")
+        }
+        if let learned, let report = learnedReport {
+            row("atoms", "\(report.learnedAtoms) learned, \(report.classicalAtoms) classical; receptive field \(report.receptiveFieldAtoms) atoms")
+            let net = learned.lastNetForce
+            row("net learned", String(format: "%18.6f  kcal/mol/Å removed (%.6f, %.6f, %.6f), spread over the learned atoms",
+                                      (net * net).sum().squareRoot(), net.x, net.y, net.z))
+        }
+        row("max force", String(format: "%18.6f  kcal/mol/Å on atom %d (%@)", summary.max, summary.maxAtom + 1,
+                                atomName(system.prmtop.topology, summary.maxAtom)))
+        row("rms force", String(format: "%18.6f  kcal/mol/Å per atom", summary.rms))
+    }
+
+    /// "CA ALA 2": an atom as a chemist finds it.
+    static func atomName(_ topology: Topology, _ atom: Int) -> String {
+        let a = topology.atoms[atom], r = topology.residues[a.residueIndex]
+        return "\(a.name) \(r.name) \(r.number)"
     }
 
     static func describe(_ options: ClassicalOptions, _ forceField: ClassicalForceField) -> String {
@@ -71,13 +104,46 @@ struct EnergyCommand: Subcommand {
     }
 }
 
+/// RMS of |F| over atoms and the largest |F| with its atom (0-based), kcal/mol/Å.
+struct ForceSummary {
+    var rms = 0.0, max = 0.0, maxAtom = 0
+
+    init(_ forces: [Double]) {
+        let atoms = forces.count / 3
+        var sum = 0.0
+        for i in 0..<atoms {
+            let f2 = forces[3 * i] * forces[3 * i] + forces[3 * i + 1] * forces[3 * i + 1] + forces[3 * i + 2] * forces[3 * i + 2]
+            sum += f2
+            if f2.squareRoot() > max { max = f2.squareRoot(); maxAtom = i }
+        }
+        rms = (sum / Double(Swift.max(1, atoms))).squareRoot()
+    }
+}
+
 struct EnergyReport: Codable {
     var system: String
     var coordinates: String
     var method: String
-    var total: Double
-    var terms: EnergyTerms
+    /// "classical" or "learned".
+    var forces: String
+    /// The classical force field's energy; absent when it drives no atom (a model of every atom).
+    var total: Double?
+    var terms: EnergyTerms?
     var rmsForce: Double
+    var maxForce: Double
+    /// 0-based.
+    var maxForceAtom: Int
+    var learned: LearnedEnergyReport?
+}
+
+/// What `md simulate` logs of a learned provider, for one frame.
+struct LearnedEnergyReport: Codable {
+    var model: String
+    var learnedAtoms: Int
+    var classicalAtoms: Int
+    /// Σ of the raw learned forces (kcal/mol/Å), removed evenly over the learned atoms.
+    var netForceRemoved: [Double]
+    var receptiveFieldAtoms: Int
 }
 
 /// The classical force-field options shared by `energy` and `simulate`: their spellings and their parsing.

@@ -69,12 +69,6 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(Run(["help", "info"]).out.contains("md info FILE"))
     }
 
-    func testUnimplementedCommandsSaySoAndFail() {
-        let run = Run(["energy", Paths.root.appendingPathComponent("systems/ala2-vacuum").path, "--forces", "learned"])
-        XCTAssertEqual(run.status, 1)
-        XCTAssertTrue(run.err.contains("not implemented yet"), run.err)
-    }
-
     func testLearnedForcesNeedAModel() {
         let system = Paths.root.appendingPathComponent("systems/ala2-vacuum").path
         let missing = Run(["simulate", system, "--forces", "learned=/nonexistent/model.safetensors", "--steps", "1"])
