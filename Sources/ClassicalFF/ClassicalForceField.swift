@@ -93,11 +93,14 @@ public final class ClassicalForceField: ForceProvider {
     public func resetCaches() { directSpace?.invalidate() }
 
     /// PME's α and grid follow OpenMM's rule for the first box; a box change keeps them, as OpenMM does.
+    /// FFTW plans by its estimate, not by timing candidates (FFTW_MEASURE): a timed choice can differ
+    /// from one process to the next, and with it the transforms' rounding, so a run continued from
+    /// its restart would part from the uninterrupted run.
     private func preparePME(box: Box, cutoff: Double, tolerance: Double) throws {
         guard reciprocal == nil else { return }
         let parameters = PMEParameters(cutoff: cutoff, tolerance: tolerance, box: box)
         pmeParameters = parameters
-        reciprocal = PMEReciprocalSpace(atomCount: atomCount, parameters: parameters, threads: options.threads)
+        reciprocal = PMEReciprocalSpace(atomCount: atomCount, parameters: parameters, threads: options.threads, planning: .estimate)
     }
 
     static func worstAtom(_ forces: UnsafeMutableBufferPointer<Double>) -> Int {
