@@ -43,8 +43,6 @@ public final class NeighborCandidateList {
     /// The next call rebuilds the list.
     public func invalidate() { skinTracker.invalidate() }
 
-    private var workers: Int { min(builder.threads, max(1, (starts.count - 1) / 64)) }
-
     /// The k-nearest graph of `positions` (3N, Å) in `box` (nil: none), equal to
     /// `builder.build(positions:box:)`. The returned graph shares storage with the list's: a caller
     /// that keeps it across calls makes the next call copy it.
@@ -64,7 +62,7 @@ public final class NeighborCandidateList {
         if graph.atomCount != n || graph.edgeCount != n * perCentre {
             graph = NeighborGraph(atomCount: n, neighborsPerAtom: builder.neighborsPerAtom, perCentre: perCentre)
         }
-        let chunks = workers, longest = longestList, perCentre = perCentre, builder = builder, atoms = atoms
+        let chunks = builder.workers(centres: n), longest = longestList, perCentre = perCentre, builder = builder, atoms = atoms
         starts.withUnsafeBufferPointer { starts in
         candidateAtoms.withUnsafeBufferPointer { js in
         candidateImages.withUnsafeBufferPointer { images in
@@ -99,7 +97,7 @@ public final class NeighborCandidateList {
         let n = grid.atomCount
         let margin = 2 * skin + Self.slack
         perCentre = grid.perCentre
-        let chunks = min(builder.threads, max(1, n / 64))
+        let chunks = builder.workers(centres: n)
         var parts = [(counts: [Int32], atoms: [Int32], images: [SIMD3<Int32>])](repeating: ([], [], []), count: chunks)
         parts.withUnsafeMutableBufferPointer { parts in
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -126,7 +124,7 @@ public final class NeighborCandidateList {
         for part in parts {
             for c in part.counts { starts.append(starts.last! + c); longestList = max(longestList, Int(c)) }
         }
-        let room = max(1, workers * longestList)
+        let room = max(1, chunks * longestList)
         if scratch.count < room {
             scratch = [NeighborCandidate](repeating: NeighborCandidate(d2: 0, j: 0, image: .zero, displacement: .zero), count: room)
         }

@@ -111,7 +111,7 @@ public struct NeighborGraphBuilder: Sendable {
         let n = grid.atomCount, perCentre = grid.perCentre
         var graph = NeighborGraph(atomCount: n, neighborsPerAtom: neighborsPerAtom, perCentre: perCentre)
         guard graph.edgeCount > 0 || (box == nil && n > 0) else { return graph }
-        let chunks = min(threads, max(1, n / 64))
+        let chunks = workers(centres: n)
         graph.withEdgeOutput { out in
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 var candidates: [NeighborCandidate] = []
@@ -124,6 +124,9 @@ public struct NeighborGraphBuilder: Sendable {
         }
         return graph
     }
+
+    /// Workers for `centres` centres: one per 64 centres at most (fewer cannot pay for waking one).
+    func workers(centres: Int) -> Int { min(threads, max(1, centres / 64)) }
 
     /// Writes centre i's edges (slots i·perCentre…) from its candidates sorted nearest first: the
     /// first `perCentre` are the edges, the next one's distance is the switch's d_{k+1}.
