@@ -8,7 +8,7 @@ import TensorCore
 /// across the k-th-neighbour boundary; and the receptive field giving the same answer as the
 /// whole system.
 final class TensorFieldNetworkTests: XCTestCase {
-    /// A small network (fast enough for finite differences in Double) at maximum order `order`.
+    /// Smaller than `.small`: finite differences in Double cost a forward pass per parameter.
     private func smallConfiguration(order: Int) -> TensorFieldNetworkConfiguration {
         var c = TensorFieldNetworkConfiguration()
         c.maxDegree = order

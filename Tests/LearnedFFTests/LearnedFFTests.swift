@@ -14,15 +14,7 @@ final class LearnedFFTests: XCTestCase {
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
     private func smallNetwork(order: Int = 1) -> TensorFieldNetwork {
-        var c = TensorFieldNetworkConfiguration()
-        c.maxDegree = order
-        c.filters = [8, 6, 1]
-        c.convolutionChannels = [8, 8, 6]
-        c.neighbors = 12
-        c.radialFunctions = 8
-        c.radialHidden = 16
-        c.outputScale = 20
-        return TensorFieldNetwork(c)
+        TensorFieldNetwork(.small(order: order, channels: 8, outputScale: 20))
     }
 
     /// Thermal-like frames of alanine dipeptide in vacuum: positions jittered by ~0.05 Å, forces

@@ -13,15 +13,7 @@ final class EnergyTests: XCTestCase {
 
     /// A small untrained protein model with non-zero output.
     private func writeModel(in directory: String) throws -> String {
-        var c = TensorFieldNetworkConfiguration()
-        c.maxDegree = 1
-        c.filters = [4, 4, 1]
-        c.convolutionChannels = [4, 4, 4]
-        c.neighbors = 12
-        c.radialFunctions = 8
-        c.radialHidden = 8
-        c.outputScale = 20
-        let network = TensorFieldNetwork(c)
+        let network = TensorFieldNetwork(.small(order: 1, outputScale: 20))
         let path = "\(directory)/model.safetensors"
         try LearnedModel(network: network, parameters: network.initialParameters(seed: 9, zeroOutput: false), learnedAtoms: .protein).write(to: path)
         return path

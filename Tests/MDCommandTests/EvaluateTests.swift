@@ -39,16 +39,7 @@ final class EvaluateTests: XCTestCase {
     }
 
     private static func network(order: Int, elements: [Element]? = nil) -> TensorFieldNetwork {
-        var c = TensorFieldNetworkConfiguration()
-        c.maxDegree = order
-        c.filters = [4, 4, 1]
-        c.convolutionChannels = [4, 4, 4]
-        c.neighbors = 12
-        c.radialFunctions = 8
-        c.radialHidden = 8
-        c.outputScale = 20
-        if let elements { c.elements = elements }
-        return TensorFieldNetwork(c)
+        TensorFieldNetwork(.small(order: order, outputScale: 20, elements: elements))
     }
 
     private static func writeModel(_ name: String, order: Int, elements: [Element]? = nil) throws -> String {
