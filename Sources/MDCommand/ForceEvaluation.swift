@@ -258,7 +258,7 @@ struct ForceEvaluation {
                 let mean = target == .force
                     ? String(format: "%.1f meV/Å = %.3f kcal/mol/Å", table.meanMagnitude.shown, table.meanMagnitude.kcalPerMolPerAngstrom!)
                     : String(format: "%.3f Å", table.meanMagnitude.shown)
-                sections.append("### \(set.title) (\(table.atoms) atoms summed over frames; mean |\(symbol)| \(mean))\n\n" + markdown(table))
+                sections.append("### \(set.title) (\(table.atoms) atoms summed over \(noun)s; mean |\(symbol)| \(mean))\n\n" + markdown(table))
             }
         }
         return sections.joined(separator: "\n\n")

@@ -7,7 +7,7 @@ import Refinement
 /// `md evaluate` on a refinement dataset: the paper's Table 2 and Figure 5 (§4.4) over the
 /// candidates of a split, and what refining them does: each candidate's all-atom RMSD to its
 /// solution (one global superposition) and mean local |v| before and after the `StructureRefiner`
-/// move of every vector model, beside the oracle that moves by the true vectors.
+/// move of every vector model, beside the oracle that moves every atom by its whole true −v once.
 struct RefinementEvaluation {
     /// One predictor's refinement of every candidate.
     struct Outcome: Encodable {
@@ -47,8 +47,8 @@ struct RefinementEvaluation {
                            protein: [], predicted: predicted)
             let solution = sample.solutionPositions
             before.append(StructureRefiner.deviation(sample.candidatePositions, solution: solution, threads: threads))
-            // The oracle moves each atom by −step·v with the true v, once (iterating needs the solution anyway).
-            oracle.append(StructureRefiner.deviation(zip(sample.candidatePositions, sample.vectors).map { $0 - step * $1 },
+            // The oracle moves each atom by the whole true −v, once: onto its locally aligned solution position.
+            oracle.append(StructureRefiner.deviation(zip(sample.candidatePositions, sample.vectors).map { $0 - $1 },
                                                      solution: solution, threads: threads))
             for (m, refiner) in refiners.enumerated() {
                 guard let refiner else { continue }
@@ -67,7 +67,7 @@ struct RefinementEvaluation {
         }
         let summary = Summary(candidates: index, step: step, iterations: iterations, before: outcome("candidates as given", before),
                               models: zip(infos, after).filter { !$0.1.isEmpty }.map { outcome($0.0.label, $0.1) },
-                              oracle: outcome("oracle: true vectors, one move", oracle))
+                              oracle: outcome("oracle: true vectors, one whole move", oracle))
         let ids = dataset.targets.map(\.id)
         return (["Data: `\(manifest)`, split \(split): \(ids.count) target\(ids.count == 1 ? "" : "s") (\(ids.joined(separator: ", "))); "
                  + "\(index) candidate\(index == 1 ? "" : "s")" + (limit.map { " (at most \($0) per target)" } ?? "")
