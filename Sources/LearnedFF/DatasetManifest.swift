@@ -27,4 +27,9 @@ public enum DatasetManifest {
             throw FileFormatError(file: path, "not a dataset manifest (JSON with \"format\": \"\(format)\"): \(error)")
         }
     }
+
+    /// A path of a manifest's entries: relative paths are relative to the manifest's folder.
+    public static func resolve(_ relative: String, directory: String) -> String {
+        relative.hasPrefix("/") || directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
+    }
 }

@@ -35,9 +35,7 @@ public struct ForceDataset {
         return ForceDataset(systems: manifest.proteins, directory: (path as NSString).deletingLastPathComponent)
     }
 
-    public func resolve(_ relative: String) -> String {
-        relative.hasPrefix("/") || directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
-    }
+    public func resolve(_ relative: String) -> String { DatasetManifest.resolve(relative, directory: directory) }
 
     /// The systems of one split ("train", "validation", "test").
     public func split(_ name: String) -> ForceDataset {

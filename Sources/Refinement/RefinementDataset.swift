@@ -35,9 +35,7 @@ public struct RefinementDataset: Sendable {
         return RefinementDataset(targets: manifest.targets, directory: (path as NSString).deletingLastPathComponent)
     }
 
-    public func resolve(_ relative: String) -> String {
-        relative.hasPrefix("/") || directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
-    }
+    public func resolve(_ relative: String) -> String { DatasetManifest.resolve(relative, directory: directory) }
 
     /// The targets of one split ("train", "validation", "test"), or all for "all".
     public func split(_ name: String) -> RefinementDataset {
