@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "MDCommand", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "Integrators", "TensorCore", "Equivariant",
                                                   "LearnedFF", "Analysis", "Refinement"]),
         .executableTarget(name: "md", dependencies: ["MDCommand", "TensorCore"]),
-        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore", "Equivariant"]),
+        .executableTarget(name: "md-bench", dependencies: ["MDCore", "AmberIO", "ClassicalFF", "TensorCore", "Equivariant", "LearnedFF"]),
 
         .testTarget(name: "MDCoreTests", dependencies: ["MDCore"]),
         .testTarget(name: "AmberIOTests", dependencies: ["AmberIO", "MDCore"]),

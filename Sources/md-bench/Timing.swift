@@ -4,12 +4,15 @@ import Foundation
 func bestTime(repeats: Int = 5, _ body: () throws -> Void) rethrows -> Double {
     var best = Double.infinity
     for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = wallSeconds()
         try body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        best = min(best, wallSeconds() - start)
     }
     return best
 }
+
+/// Monotonic wall-clock seconds, for timing one step at a time.
+func wallSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 func printRow(_ cells: [String]) { print("| " + cells.joined(separator: " | ") + " |") }
 
