@@ -18,7 +18,9 @@ The architecture (md's, in e3nn terms; irreps of natural parity only, 0e 1o 2e, 
   (k=1..3)  conv: depthwise 'uvu' tensor product x_j (x) Y(r_hat) -> l_out for every path
                   (l_in, l_f, l_out) with l_f, l_out <= L, the triangle rule, l_in+l_f+l_out even;
                   layer 3 only l_out = 1 (L >= 1) or 0 (L = 0); per-edge weights from a radial MLP
-                  16 -> 32 (SiLU, bias) -> weight_numel (no bias); messages * w_e/sqrt(50)
+                  16 -> 32 (SiLU, bias) -> weight_numel (no bias), or with pair_radial (md's default,
+                  used by e3nn_train.py) 16 + the centre's and neighbour's one-hot elements -> 32 ->
+                  weight_numel; messages * w_e/sqrt(50)
                   summed onto the centre; + x_i where l_out is also an input l (residual)
             SI_b: o3.Linear per l, D_k -> F_k                (F = 24, 12, 1)
             layers 1, 2: norm nonlinearity (l = 0: SiLU; l > 0: x sigmoid(|x| + b_c)) then
@@ -145,7 +147,9 @@ def openmm_forces(prmtop, coordinates, threads, keep):
 # ----------------------------------------------------------------------------------------------
 # The network
 
-def build_model(order, n_elements):
+def build_model(order, n_elements, pair_radial=False):
+    """pair_radial: the radial MLP also sees the centre's and the neighbour's one-hot element (md's
+    default, `pairRadial`); its input is then 16 + 2 n_elements wide (TFN.edge_inputs builds it)."""
     import torch
     from e3nn import o3
 
@@ -205,7 +209,7 @@ def build_model(order, n_elements):
             return torch.cat(out, dim=1)
 
     class Layer(torch.nn.Module):
-        def __init__(self, irreps_in, width, f_out, l_outs, irreps_sh, last):
+        def __init__(self, irreps_in, width, f_out, l_outs, irreps_sh, last, radial_inputs):
             super().__init__()
             l_ins = [ir.l for _, ir in irreps_in]
             self.si_a = o3.Linear(irreps_in, irreps(width, l_ins))
@@ -224,7 +228,7 @@ def build_model(order, n_elements):
             self.tp = o3.TensorProduct(x_irreps, irreps_sh, conv_out, instructions,
                                        shared_weights=False, internal_weights=False)
             self.radial = torch.nn.Sequential(
-                torch.nn.Linear(N_BASIS, RADIAL_HIDDEN, bias=True), torch.nn.SiLU(),
+                torch.nn.Linear(radial_inputs, RADIAL_HIDDEN, bias=True), torch.nn.SiLU(),
                 torch.nn.Linear(RADIAL_HIDDEN, self.tp.weight_numel, bias=False))
             # Residual: conv output blocks whose l is also an input l get + x_i.
             self.residual = [(x_irreps.slices()[l_ins.index(ir.l)], s)
@@ -234,14 +238,15 @@ def build_model(order, n_elements):
             self.nonlin = None if last else NormActivation(self.irreps_out)
             self.norm = None if last else Normalize(self.irreps_out)
 
-        def forward(self, h, src, dst, sh, basis, edge_scale):
+        def forward(self, h, src, dst, sh, basis, edge_scale, n_out):
+            """Features of the first n_out atoms (every centre in dst is one of them) from those of h's atoms."""
             x = self.si_a(h)
             w = self.radial(basis)
             msg = self.tp(x[src], sh, w) * edge_scale
-            conv = torch.zeros(x.shape[0], msg.shape[1], dtype=msg.dtype)
+            conv = torch.zeros(n_out, msg.shape[1], dtype=msg.dtype)
             conv.index_add_(0, dst, msg)
             if self.residual:
-                conv = self._add_residual(conv, x)
+                conv = self._add_residual(conv, x[:n_out])
             y = self.si_b(conv)
             if self.nonlin is not None:
                 y = self.norm(self.nonlin(y))
@@ -264,7 +269,8 @@ def build_model(order, n_elements):
             for k in range(3):
                 last = k == 2
                 l_outs = [1 if order >= 1 else 0] if last else list(range(order + 1))
-                layer = Layer(h, D[k], F[k], l_outs, self.irreps_sh, last)
+                layer = Layer(h, D[k], F[k], l_outs, self.irreps_sh, last,
+                              N_BASIS + (2 * n_elements if pair_radial else 0))
                 layers.append(layer)
                 h = layer.irreps_out
             self.layers = torch.nn.ModuleList(layers)
@@ -272,13 +278,29 @@ def build_model(order, n_elements):
             self.output_scale = 1.0
 
         def forward(self, onehot, src, dst, vec, edge_weight):
+            return self.propagate(onehot, src, dst, *self.edge_inputs(onehot, src, dst, vec, edge_weight))
+
+        def edge_inputs(self, onehot, src, dst, vec, edge_weight):
+            """Geometry only, no parameters (md builds the same once per frame, EdgeFeatures): Y(r_hat),
+            the radial MLP's input (basis, then the centre's and neighbour's one-hot if pair_radial),
+            the message scale w_e/sqrt(k)."""
             r = torch.linalg.norm(vec, dim=1)
             sh = o3.spherical_harmonics(self.irreps_sh, vec, normalize=True, normalization="component")
             basis = self.basis(r)
+            if pair_radial:
+                basis = torch.cat([basis, onehot[dst], onehot[src]], dim=1)
             edge_scale = (edge_weight / math.sqrt(K_NEIGHBOURS))[:, None]
+            return sh, basis, edge_scale
+
+        def propagate(self, onehot, src, dst, sh, basis, edge_scale, rows=None, layer_edges=None):
+            """The layers from edge inputs. Every atom a centre by default; or md's receptive field:
+            atoms ordered outputs first, layer k computes the first rows[k] atoms from the first
+            rows[k - 1] over the first layer_edges[k - 1] edges (its centres' edges, grouped by centre)."""
             h = onehot
-            for layer in self.layers:
-                h = layer(h, src, dst, sh, basis, edge_scale)
+            for k, layer in enumerate(self.layers):
+                e = slice(None) if layer_edges is None else slice(0, layer_edges[k])
+                n_out = h.shape[0] if rows is None else rows[k + 1]
+                h = layer(h, src[e], dst[e], sh[e], basis[e], edge_scale[e], n_out)
             return h * self.output_scale  # L >= 1: (N, 3) force (e3nn 1o is x, y, z); L = 0: (N, 1)
 
     return TFN()
