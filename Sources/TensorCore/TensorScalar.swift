@@ -74,4 +74,14 @@ public enum BLASThreads {
         defer { openblas_set_num_threads(previous) }
         return try body()
     }
+
+    /// md parallelises its own loops (the convolution, the classical kernels) over its workers.
+    /// Between calls OpenBLAS's pool spins on the cores those workers need: on 2 cores a learned
+    /// ala2-water run spent 8.7 s of system time in 11.1 s and an order-1 training step took 266
+    /// instead of 219 ms (BENCHMARKS.md). So BLAS runs on the calling thread, unless the user set
+    /// OPENBLAS_NUM_THREADS.
+    public static func useCallingThreadUnlessConfigured() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
+        openblas_set_num_threads(1)
+    }
 }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Equivariant
 import Foundation
 import LearnedFF
@@ -67,8 +66,6 @@ enum TrainBenchmark {
                 }
             }
             for threads in threadCounts {
-                // --threads 1 means one core: OpenBLAS's own pool (self-interactions, radial MLP) too.
-                openblas_set_num_threads(Int32(threads))
                 var options = TrainingOptions()
                 options.threads = threads
                 let trainer = Trainer(model: model, training: examples, validation: [], options: options)

@@ -4,6 +4,7 @@ import MDCore
 import TensorCore
 
 BLASKernels.ensureOptimized()
+BLASThreads.useCallingThreadUnlessConfigured()
 
 /// Benchmarks, run in release: `swift run -c release md-bench SUITE`. Figures go to BENCHMARKS.md.
 let arguments = Array(CommandLine.arguments.dropFirst())

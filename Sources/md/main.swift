@@ -2,4 +2,5 @@ import MDCommand
 import TensorCore
 
 BLASKernels.ensureOptimized()
+BLASThreads.useCallingThreadUnlessConfigured()
 MDCommand.main()
