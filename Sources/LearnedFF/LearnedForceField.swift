@@ -51,13 +51,10 @@ public final class LearnedForceField: ForceProvider {
             forces.update(repeating: 0)
         }
         guard !learnedAtoms.isEmpty else { return nil }
-        let network = model.network
-        let graph = neighbours.graph(positions: positions, box: box)
-        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: learnedAtoms, channels: channels)
-        lastFieldAtoms = edges.field.rows[0]
         tape.reset()
-        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
-        let out = network(input, edges: edges, parameters: model.parameters.variables(in: tape), threads: threads).value
+        let (out, fieldAtoms) = model.run(graph: neighbours.graph(positions: positions, box: box), atoms: learnedAtoms, channels: channels,
+                                          tape: tape, threads: threads)
+        lastFieldAtoms = fieldAtoms
         let p = out.unsafeData
         var net = SIMD3<Double>.zero
         for r in 0..<learnedAtoms.count { net += SIMD3(Double(p[3 * r]), Double(p[3 * r + 1]), Double(p[3 * r + 2])) }

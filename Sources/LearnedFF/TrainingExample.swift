@@ -96,13 +96,18 @@ extension LearnedModel {
         return forces(example, output: predict(example, on: graph, parameters: parameters.variables(in: graph), threads: threads).value)
     }
 
+    /// The network's output for `atoms` on a neighbour graph of the whole structure (computed over
+    /// their receptive field, on `tape`), and the receptive field's size.
+    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], tape: Graph<Float>, threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels)
+        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
+        return (network(input, edges: edges, parameters: parameters.variables(in: tape), threads: threads).value, edges.field.rows[0])
+    }
+
     /// The network's vectors (flat, in the target's unit) for `atoms` of a structure, all of it as input.
     public func predict(positions: [Double], box: Box?, channels: [Int], atoms: [Int], threads: Int = 2) -> [Double] {
-        let graph = network.graphBuilder.build(positions: positions, box: box)
-        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels)
-        let tape = Graph<Float>(recording: false)
-        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
-        return network(input, edges: edges, parameters: parameters.variables(in: tape), threads: threads).value.scalars.map(Double.init)
+        run(graph: network.graphBuilder.build(positions: positions, box: box), atoms: atoms, channels: channels,
+            tape: Graph<Float>(recording: false), threads: threads).output.scalars.map(Double.init)
     }
 
     /// `predictedForces` from the network's output for the example.

@@ -38,23 +38,22 @@ struct RefinementEvaluation {
         var after = models.map { _ in [StructureRefiner.Deviation]() }
         var index = 0
         try dataset.samples(limit: limit, threads: threads) { sample in
-            let predicted = try models.map { model -> [Double] in
-                let example = try sample.example(model: model)
-                return model.predictedForces(example, threads: threads)
+            let solution = sample.solutionPositions
+            // A vector model's Table 2 prediction is its refiner's first one (the network on the candidate as given).
+            let predicted = try zip(models, refiners).enumerated().map { m, pair -> [Double] in
+                let (model, refiner) = pair
+                guard let refiner else { return model.predictedForces(try sample.example(model: model), threads: threads) }
+                let refined = try refiner.refine(sample.candidatePositions, elements: sample.elements, source: sample.candidate)
+                after[m].append(StructureRefiner.deviation(refined.path.last!, solution: solution, threads: threads))
+                return refined.predictions[0]
             }
             let target = sample.vectors.flatMap { [$0.x, $0.y, $0.z] }
             evaluation.add(source: sample.candidate, system: sample.target, kind: "candidate", index: index, time: 0, target: target,
                            protein: [], predicted: predicted)
-            let solution = sample.solutionPositions
             before.append(StructureRefiner.deviation(sample.candidatePositions, solution: solution, threads: threads))
             // The oracle moves each atom by the whole true −v, once: onto its locally aligned solution position.
             oracle.append(StructureRefiner.deviation(zip(sample.candidatePositions, sample.vectors).map { $0 - $1 },
                                                      solution: solution, threads: threads))
-            for (m, refiner) in refiners.enumerated() {
-                guard let refiner else { continue }
-                let path = try refiner.refine(sample.candidatePositions, elements: sample.elements, source: sample.candidate)
-                after[m].append(StructureRefiner.deviation(path.last!, solution: solution, threads: threads))
-            }
             index += 1
             progress.update(index, detail: sample.target)
         }

@@ -42,8 +42,6 @@ public struct RefinementDataset: Sendable {
         name == "all" ? self : RefinementDataset(targets: targets.filter { $0.split == name }, directory: directory)
     }
 
-    public var candidateCount: Int { targets.reduce(0) { $0 + $1.candidates.count } }
-
     /// Every candidate matched to its target's solution (each solution read once) with its Algorithm 1
     /// vectors; `limit` caps candidates per target (the first in manifest order).
     public func samples(limit: Int? = nil, neighbors: Int = RefinementVectors.defaultNeighbors, threads: Int = 2,

@@ -17,18 +17,21 @@ public struct StructureRefiner {
         self.model = model; self.step = step; self.iterations = iterations; self.threads = threads
     }
 
-    /// Positions after each iteration (the input first), for atoms of the given elements.
-    public func refine(_ positions: [SIMD3<Double>], elements: [Element], source: String) throws -> [[SIMD3<Double>]] {
+    /// Positions after each iteration (the input first), and the predicted vectors (flat, Å) each
+    /// iteration moved by, for atoms of the given elements.
+    public func refine(_ positions: [SIMD3<Double>], elements: [Element], source: String) throws
+        -> (path: [[SIMD3<Double>]], predictions: [[Double]]) {
         let channels = try model.channels(for: elements, source: source)
         let atoms = Array(positions.indices)
-        var path = [positions]
+        var path = [positions], predictions: [[Double]] = []
         var x = positions
         for _ in 0..<iterations {
             let v = model.predict(positions: x.flatMap { [$0.x, $0.y, $0.z] }, box: nil, channels: channels, atoms: atoms, threads: threads)
             for i in atoms { x[i] -= step * SIMD3(v[3 * i], v[3 * i + 1], v[3 * i + 2]) }
             path.append(x)
+            predictions.append(v)
         }
-        return path
+        return (path, predictions)
     }
 
     /// How close a structure is to its solution: all-atom RMSD after one optimal superposition

@@ -99,13 +99,15 @@ final class RefinementLearningTests: XCTestCase {
         XCTAssertLessThan(after, 0.9 * before, "loss \(before) → \(after)")
     }
 
-    /// Each iteration moves by −step·v with v the network's prediction on the moved structure,
-    /// checked against the prediction made through a `TrainingExample` (another code path).
+    /// Each iteration moves by −step·v with v the network's prediction on the moved structure, and
+    /// reports that v, checked against the prediction made through a `TrainingExample` (another code path).
     func testRefinerMovesAgainstThePrediction() throws {
         let sample = try samples()[1]
         let model = model(order: 2)
-        let path = try StructureRefiner(model: model, step: 0.5, iterations: 2).refine(sample.candidatePositions, elements: sample.elements,
-                                                                                       source: sample.candidate)
+        let refined = try StructureRefiner(model: model, step: 0.5, iterations: 2).refine(sample.candidatePositions, elements: sample.elements,
+                                                                                          source: sample.candidate)
+        let path = refined.path
+        XCTAssertEqual(refined.predictions.count, 2)
         XCTAssertEqual(path.count, 3)
         XCTAssertEqual(path[0], sample.candidatePositions)
         for k in 1...2 {
@@ -118,6 +120,7 @@ final class RefinementLearningTests: XCTestCase {
                 largest = max(largest, maxAbs(path[k][i] - expected))
             }
             XCTAssertLessThan(largest, 1e-9, "iteration \(k)")
+            XCTAssertLessThan(zip(refined.predictions[k - 1], v).map { abs($0 - $1) }.max()!, 1e-9, "the predictions reported for iteration \(k)")
             XCTAssertGreaterThan(v.map(abs).max()!, 1e-3, "the model must move atoms for this test to mean anything")
         }
     }
