@@ -8,10 +8,14 @@ struct ConvertCommand: Subcommand {
         positionals: [PositionalSpec("INPUT", help: "rst7/inpcrd or AMBER NetCDF; FILE:INDEX picks one frame (0-based, negative from the end).")],
         options: [
             OptionSpec("out", value: "FILE", help: "Output; its extension picks the format: .nc (trajectory), .ncrst, .rst7/.inpcrd, .pdb."),
-            OptionSpec("prmtop", value: "FILE", help: "Topology: needed for PDB output, and checks the atom count otherwise."),
-            CommonOptions.overwrite,
+            OptionSpec("prmtop", value: "FILE", help: "Topology: needed for PDB output and --forces, and checks the atom count otherwise."),
+            OptionSpec("forces", value: "classical",
+                       help: "Store with every frame of a .nc output the classical force field's forces on it (needs --prmtop): training labels for configurations classical MD did not make, e.g. a learned run's."),
+        ] + ClassicalOptionsParser.options + [
+            OptionSpec("threads", value: "N", help: "Worker threads of the classical force field (default 2)."),
+            CommonOptions.overwrite, CommonOptions.quiet,
         ],
-        discussion: "Restart formats take one frame (the last unless INPUT names one); .nc and .pdb take all frames\nunless INPUT names one (PDB writes several as MODEL records).")
+        discussion: "Restart formats take one frame (the last unless INPUT names one); .nc and .pdb take all frames\nunless INPUT names one (PDB writes several as MODEL records). Without --forces, forces and\nvelocities a trajectory stores are copied as they are.")
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
         guard let out = arguments.string("out") else { throw CommandLineError(command: spec.name, "missing --out FILE") }
@@ -25,14 +29,28 @@ struct ConvertCommand: Subcommand {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         let all = index.map { [$0] } ?? Array(0..<source.frameCount)
         let last = index ?? -1
+        let reference = try classicalReference(arguments, prmtop: prmtop, source: source, format: ext)
         switch ext {
         case "nc":
-            let first = try source.frame(all[0])
-            let writer = try AmberNetCDFTrajectoryWriter(creating: out, atomCount: source.atomCount,
-                                                         contents: AmberNetCDF.Contents(of: first), title: source.title, overwrite: overwrite)
-            defer { writer.close() }
-            try writer.append(first)
-            for i in all.dropFirst() { try writer.append(try source.frame(i)) }
+            let progress = Progress(console: console, total: all.count, label: "convert", quiet: reference == nil || arguments.flag("quiet")) {
+                String(format: "%.2f frames/s", $0)
+            }
+            var writer: AmberNetCDFTrajectoryWriter?
+            defer { writer?.close() }
+            for (done, i) in all.enumerated() {
+                var frame = try source.frame(i)
+                if let reference, let prmtop {
+                    if frame.box == nil { frame.box = prmtop.box }
+                    frame.forces = try reference.forces(frame)
+                }
+                if writer == nil {
+                    writer = try AmberNetCDFTrajectoryWriter(creating: out, atomCount: source.atomCount, contents: AmberNetCDF.Contents(of: frame),
+                                                             title: source.title, overwrite: overwrite)
+                }
+                try writer!.append(frame)
+                progress.update(done + 1)
+            }
+            progress.finish()
         case "ncrst":
             try AmberNetCDFRestart.write(try source.frame(last), to: out, title: source.title, overwrite: overwrite)
         case "rst7", "inpcrd", "restrt", "crd":
@@ -49,6 +67,26 @@ struct ConvertCommand: Subcommand {
         default:
             throw CommandLineError(command: spec.name, "cannot tell the format of '\(out)' from its extension (use .nc, .ncrst, .rst7 or .pdb)")
         }
-        console.print("wrote \(out) (\(ext == "nc" || ext == "pdb" ? all.count : 1) frame\(all.count == 1 || !(ext == "nc" || ext == "pdb") ? "" : "s"), \(source.atomCount) atoms)")
+        console.print((reference.map { "forces: the classical force field's (\($0.description))\n" } ?? "") + "wrote \(out) (\(ext == "nc" || ext == "pdb" ? all.count : 1) frame\(all.count == 1 || !(ext == "nc" || ext == "pdb") ? "" : "s"), \(source.atomCount) atoms)")
+    }
+
+    /// The classical force field that labels frames for --forces classical, or nil without it;
+    /// classical options without --forces, or --forces without a .nc output or a prmtop, are errors.
+    private static func classicalReference(_ arguments: ParsedArguments, prmtop: Prmtop?, source: FrameSource,
+                                           format: String) throws -> ClassicalReference? {
+        let command = spec.name
+        guard let forces = arguments.string("forces") else {
+            if let name = (ClassicalOptionsParser.options.map(\.name) + ["threads"]).first(where: { arguments.string($0) != nil }) {
+                throw CommandLineError(command: command, "--\(name) applies to --forces classical")
+            }
+            return nil
+        }
+        guard forces == "classical" else { throw CommandLineError(command: command, "--forces expects classical, got '\(forces)'") }
+        guard format == "nc" else { throw CommandLineError(command: command, "--forces classical stores forces in a .nc trajectory; \(format.isEmpty ? "this output" : "." + format) holds none") }
+        guard let prmtop else { throw CommandLineError(command: command, "--forces classical needs --prmtop for the force field") }
+        let threads = try arguments.value("threads", as: Int.self) ?? 2
+        guard threads >= 1 else { throw CommandLineError(command: command, "--threads must be at least 1") }
+        let periodic = try (source.frame(0).box ?? prmtop.box) != nil
+        return try ClassicalReference(prmtop: prmtop, arguments: arguments, periodic: periodic, threads: threads)
     }
 }

@@ -303,8 +303,7 @@ struct EvaluateCommand: Subcommand {
         try checkElements(models, infos, elements: prmtop.elements, topology: prmtop.topology, source: prmtop.path)
 
         let target = arguments.string("target-forces") ?? (first.forces != nil ? "stored" : "classical")
-        var forceField: ClassicalForceField?
-        var options = ClassicalOptions()
+        var reference: ClassicalReference?
         switch target {
         case "stored":
             guard first.forces != nil else {
@@ -314,9 +313,7 @@ struct EvaluateCommand: Subcommand {
                 throw CommandLineError(command: command, "--\(name) applies to classical reference forces (--target-forces classical)")
             }
         case "classical":
-            options = try ClassicalOptionsParser.parse(arguments, periodic: (first.box ?? prmtop.box) != nil)
-            options.threads = threads
-            forceField = try ClassicalForceField(prmtop: prmtop, options: options)
+            reference = try ClassicalReference(prmtop: prmtop, arguments: arguments, periodic: (first.box ?? prmtop.box) != nil, threads: threads)
         default:
             throw CommandLineError(command: command, "--target-forces expects stored or classical, got '\(target)'")
         }
@@ -327,13 +324,8 @@ struct EvaluateCommand: Subcommand {
         for (done, index) in indices.enumerated() {
             var frame = try source.frame(index)
             if frame.box == nil, let box = prmtop.box { frame.box = box }
-            if let forceField {
-                var forces = [Double](repeating: 0, count: 3 * prmtop.atomCount)
-                let box = options.nonbonded == .noCutoff ? nil : frame.box
-                _ = try frame.positions.withUnsafeBufferPointer { x in
-                    try forces.withUnsafeMutableBufferPointer { try forceField.compute(positions: x, box: box, forces: $0) }
-                }
-                frame.forces = forces
+            if let reference {
+                frame.forces = try reference.forces(frame)
             } else if frame.forces == nil {
                 throw FileFormatError(file: dataPath, location: "frame \(index)", "has no forces")
             }
@@ -345,9 +337,9 @@ struct EvaluateCommand: Subcommand {
         let frames = "\(indices.count) of \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s")"
             + (stride > 1 ? ", stride \(stride)" : "") + (frameLimit.map { ", at most \($0)" } ?? "")
         return (["Trajectory: `\(dataPath)` (\(frames)), system `\(prmtop.path)`. Reference forces: "
-                + (forceField.map { "the classical force field's, computed per frame (\(EnergyCommand.describe(options, $0)))" }
+                + (reference.map { "the classical force field's, computed per frame (\($0.description))" }
                    ?? "those the trajectory stores") + "."],
-                forceField.map { "classical: " + EnergyCommand.describe(options, $0) } ?? "stored")
+                reference.map { "classical: " + $0.description } ?? "stored")
     }
 
     /// Every model knows every element of the system; otherwise an error naming the model, the atom and the element.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import AmberIO
 @testable import MDCommand
 
 /// Runs `md` in-process and captures what it prints.
@@ -132,5 +133,37 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(Run(["convert", source, "--out", "\(directory)/t.nc", "--overwrite"]).status, 0)
         let wrongAtoms = Run(["convert", source, "--out", "\(directory)/x.rst7", "--prmtop", Paths.fixture("ala2-vacuum.prmtop")])
         XCTAssertTrue(wrongAtoms.err.contains("has 1912 atoms but"), wrongAtoms.err)
+    }
+
+    /// --forces classical labels every frame with md's force field: checked against the forces OpenMM
+    /// (Reference platform, PME 9 Å, tolerance 5e-4, its Coulomb constant) stored in the same file.
+    func testConvertLabelsFramesWithClassicalForcesAsOpenMMDoes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("md-relabel-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = Paths.fixture("ala2-water.openmm.nc"), prmtop = Paths.fixture("ala2-water.prmtop")
+        let out = "\(directory)/labelled.nc"
+        let run = Run(["convert", source, "--out", out, "--prmtop", prmtop, "--forces", "classical", "--coulomb", "openmm",
+                       "--pme-tolerance", "5e-4", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertTrue(run.out.contains("forces: the classical force field's (nonbonded: PME"), run.out)
+        let openmm = try AmberNetCDFReader(source), labelled = try AmberNetCDFReader(out)
+        XCTAssertEqual(labelled.frameCount, openmm.frameCount)
+        for index in 0..<openmm.frameCount {
+            let expected = try openmm.frame(index), frame = try labelled.frame(index)
+            XCTAssertEqual(frame.positions, expected.positions, "frame \(index) positions")
+            let f = try XCTUnwrap(frame.forces), g = try XCTUnwrap(expected.forces)
+            var squaredError = 0.0, squared = 0.0
+            for k in f.indices { squaredError += (f[k] - g[k]) * (f[k] - g[k]); squared += g[k] * g[k] }
+            // OpenMM's Reference PME at the same tolerance agrees to 6e-5 of the RMS force.
+            XCTAssertLessThan((squaredError / squared).squareRoot(), 2e-4, "frame \(index)")
+        }
+        let noTopology = Run(["convert", source, "--out", "\(directory)/x.nc", "--forces", "classical"])
+        XCTAssertEqual(noTopology.status, 2)
+        XCTAssertTrue(noTopology.err.contains("--forces classical needs --prmtop"), noTopology.err)
+        let restart = Run(["convert", source, "--out", "\(directory)/x.rst7", "--prmtop", prmtop, "--forces", "classical"])
+        XCTAssertTrue(restart.err.contains("stores forces in a .nc trajectory; .rst7 holds none"), restart.err)
+        let stray = Run(["convert", source, "--out", "\(directory)/x.nc", "--cutoff", "8"])
+        XCTAssertTrue(stray.err.contains("--cutoff applies to --forces classical"), stray.err)
     }
 }
