@@ -94,7 +94,7 @@ struct CompareCommand: Subcommand {
             return source
         }
         let indices = try sources.map { source -> [Int] in
-            let selected = frameIndices(count: source.frameCount, first: first, last: last, stride: stride)
+            let selected = FrameSource.indices(count: source.frameCount, first: first, last: last, stride: stride)
             guard !selected.isEmpty else {
                 throw FileFormatError(file: source.path, "has \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s"); --first \(first) --last \(last) selects none")
             }
@@ -168,14 +168,6 @@ struct CompareCommand: Subcommand {
         guard let value = try arguments.value(name, as: Double.self) else { return nil }
         guard value > 0 && value.isFinite else { throw CommandLineError(command: arguments.command, "--\(name) must be a positive number") }
         return value
-    }
-
-    /// Frame indices first…last (inclusive; negative from the end) every `stride`, within the file.
-    static func frameIndices(count: Int, first: Int, last: Int, stride step: Int) -> [Int] {
-        let from = first < 0 ? count + first : first
-        let to = min(last < 0 ? count + last : last, count - 1)
-        guard from >= 0, from <= to else { return [] }
-        return Array(Swift.stride(from: from, through: to, by: step))
     }
 
     /// The structure RMSD is fitted to, and its description.

@@ -8,6 +8,9 @@ struct ConvertCommand: Subcommand {
         positionals: [PositionalSpec("INPUT", help: "rst7/inpcrd or AMBER NetCDF; FILE:INDEX picks one frame (0-based, negative from the end).")],
         options: [
             OptionSpec("out", value: "FILE", help: "Output; its extension picks the format: .nc (trajectory), .ncrst, .rst7/.inpcrd, .pdb."),
+            OptionSpec("first", value: "N", help: "First frame written, 0-based; negative counts from the end (default 0)."),
+            OptionSpec("last", value: "N", help: "Last frame written, inclusive; negative counts from the end (default the last)."),
+            OptionSpec("stride", value: "N", help: "Write every Nth frame from --first (default 1)."),
             OptionSpec("prmtop", value: "FILE", help: "Topology: needed for PDB output and --forces, and checks the atom count otherwise."),
             OptionSpec("forces", value: "classical",
                        help: "Store with every frame of a .nc output the classical force field's forces on it (needs --prmtop): training labels for configurations classical MD did not make, e.g. a learned run's."),
@@ -15,7 +18,7 @@ struct ConvertCommand: Subcommand {
             OptionSpec("threads", value: "N", help: "Worker threads of the classical force field (default 2)."),
             CommonOptions.overwrite, CommonOptions.quiet,
         ],
-        discussion: "Restart formats take one frame (the last unless INPUT names one); .nc and .pdb take all frames\nunless INPUT names one (PDB writes several as MODEL records). Without --forces, forces and\nvelocities a trajectory stores are copied as they are.")
+        discussion: "Restart formats take one frame (the last selected unless INPUT names one); .nc and .pdb take all\nselected frames unless INPUT names one (PDB writes several as MODEL records). Without --forces, forces and\nvelocities a trajectory stores are copied as they are.")
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
         guard let out = arguments.string("out") else { throw CommandLineError(command: spec.name, "missing --out FILE") }
@@ -27,8 +30,18 @@ struct ConvertCommand: Subcommand {
         }
         let overwrite = arguments.flag("overwrite")
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        let all = index.map { [$0] } ?? Array(0..<source.frameCount)
-        let last = index ?? -1
+        let ranged = ["first", "last", "stride"].filter { arguments.string($0) != nil }
+        if index != nil, let name = ranged.first {
+            throw CommandLineError(command: spec.name, "--\(name) selects frames; \(arguments.positionals[0]) already names one")
+        }
+        let stride = try arguments.value("stride", as: Int.self) ?? 1
+        guard stride >= 1 else { throw CommandLineError(command: spec.name, "--stride must be at least 1") }
+        let first = try arguments.value("first", as: Int.self) ?? 0, lastSelected = try arguments.value("last", as: Int.self) ?? -1
+        let all = index.map { [$0] } ?? FrameSource.indices(count: source.frameCount, first: first, last: lastSelected, stride: stride)
+        guard !all.isEmpty else {
+            throw FileFormatError(file: inputPath, "has \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s"); --first \(first) --last \(lastSelected) selects none")
+        }
+        let last = index ?? all.last!
         let reference = try classicalReference(arguments, prmtop: prmtop, source: source, format: ext)
         switch ext {
         case "nc":

@@ -43,4 +43,12 @@ struct FrameSource {
         }
         return (text, nil)
     }
+
+    /// Frame indices first…last (inclusive; negative from the end) every `stride`, within a file of `count` frames.
+    static func indices(count: Int, first: Int, last: Int, stride step: Int) -> [Int] {
+        let from = first < 0 ? count + first : first
+        let to = min(last < 0 ? count + last : last, count - 1)
+        guard from >= 0, from <= to else { return [] }
+        return Array(Swift.stride(from: from, through: to, by: step))
+    }
 }

@@ -97,10 +97,16 @@ struct TrainCommand: Subcommand {
         var initial: Parameters<Float>?
         if let path = arguments.string("init") {
             let start = try LearnedModel.load(path)
+            // The starting model may know more elements than these data hold (a general model refined on one system).
             var expected = configuration
             expected.outputScale = start.configuration.outputScale
+            expected.elements = start.configuration.elements
             guard start.configuration == expected, start.learnedAtoms == lossAtoms, start.target == target else {
-                throw FileFormatError(file: path, "has another architecture, element list, target or loss-atom selection than this training run (order \(order), elements \(configuration.elements.map(\.symbol)), \(target.noun)s on \(lossAtoms.rawValue) atoms)")
+                throw FileFormatError(file: path, "has another architecture, target or loss-atom selection than this training run (order \(order), \(target.noun)s on \(lossAtoms.rawValue) atoms)")
+            }
+            let unknown = data.elements.subtracting(start.configuration.elements).map(\.symbol).sorted()
+            guard unknown.isEmpty else {
+                throw FileFormatError(file: path, "does not know element\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) of these data (it knows \(start.configuration.elements.map(\.symbol).joined(separator: ", ")))")
             }
             configuration = start.configuration
             initial = start.parameters

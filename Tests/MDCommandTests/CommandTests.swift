@@ -133,6 +133,16 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(Run(["convert", source, "--out", "\(directory)/t.nc", "--overwrite"]).status, 0)
         let wrongAtoms = Run(["convert", source, "--out", "\(directory)/x.rst7", "--prmtop", Paths.fixture("ala2-vacuum.prmtop")])
         XCTAssertTrue(wrongAtoms.err.contains("has 1912 atoms but"), wrongAtoms.err)
+
+        // Frame ranges: 1…3, then every second frame, each against the source frame it copies.
+        for (options, expected) in [(["--first", "1", "--last", "-2"], [1, 2, 3]), (["--stride", "2"], [0, 2, 4])] {
+            let out = "\(directory)/range-\(expected.map(String.init).joined()).nc"
+            XCTAssertEqual(Run(["convert", source, "--out", out] + options).status, 0)
+            let written = try AmberNetCDFReader(out), original = try AmberNetCDFReader(source)
+            XCTAssertEqual(written.frameCount, expected.count)
+            for (k, index) in expected.enumerated() { XCTAssertEqual(try written.frame(k).positions, try original.frame(index).positions) }
+        }
+        XCTAssertTrue(Run(["convert", source, "--out", "\(directory)/none.nc", "--first", "7"]).err.contains("--first 7 --last -1 selects none"))
     }
 
     /// --forces classical labels every frame with md's force field: checked against the forces OpenMM
