@@ -4,6 +4,17 @@ import MDCore
 /// Bonds, angles, torsions and 1-4 pairs: energy returned, forces added into `forces`. Double
 /// throughout; these are O(N) and cheap beside the nonbonded sum.
 enum BondedKernels {
+    /// Every bonded term of `terms` (CMAP when given), energies by term into `e`.
+    static func all(_ terms: AmberTerms, cmap: CMAPTerms?, coulomb: Double, _ x: UnsafeBufferPointer<Double>, _ g: PeriodicGeometry,
+                    _ forces: UnsafeMutableBufferPointer<Double>, into e: inout EnergyTerms) {
+        e.bond = bonds(terms.bonds, x, g, forces)
+        e.angle = angles(terms.angles, x, g, forces)
+        e.dihedral = torsions(terms.propers, x, g, forces)
+        e.improper = torsions(terms.impropers, x, g, forces)
+        if let cmap { e.cmap = cmap.compute(x, g, forces) }
+        (e.elec14, e.vdw14) = pairs14(terms.pairs14, coulomb: coulomb, x, g, forces)
+    }
+
     /// E = k (r − r0)² (AMBER's k carries the ½).
     static func bonds(_ terms: [AmberTerms.Bond], _ x: UnsafeBufferPointer<Double>, _ g: PeriodicGeometry,
                       _ forces: UnsafeMutableBufferPointer<Double>) -> Double {

@@ -58,12 +58,7 @@ public final class ClassicalForceField: ForceProvider {
         forces.update(repeating: 0)
         var e = EnergyTerms()
         let geometry = PeriodicGeometry(options.nonbonded == .noCutoff ? nil : box)
-        e.bond = BondedKernels.bonds(terms.bonds, positions, geometry, forces)
-        e.angle = BondedKernels.angles(terms.angles, positions, geometry, forces)
-        e.dihedral = BondedKernels.torsions(terms.propers, positions, geometry, forces)
-        e.improper = BondedKernels.torsions(terms.impropers, positions, geometry, forces)
-        if let cmap { e.cmap = cmap.compute(positions, geometry, forces) }
-        (e.elec14, e.vdw14) = BondedKernels.pairs14(terms.pairs14, coulomb: coulomb, positions, geometry, forces)
+        BondedKernels.all(terms, cmap: cmap, coulomb: coulomb, positions, geometry, forces, into: &e)
 
         switch options.nonbonded {
         case .noCutoff:

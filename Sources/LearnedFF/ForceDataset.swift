@@ -66,7 +66,7 @@ public struct ForceDataset {
                 for index in 0..<min(reader.frameCount, frameLimit ?? .max) {
                     let frame = try reader.frame(index)
                     try body(ForceFrame(system: system.id, kind: trajectory.kind, source: "\(path):\(index)", frame: frame,
-                                        elements: prmtop.elements, topology: topology))
+                                        elements: prmtop.elements, topology: topology, prmtop: prmtop))
                 }
             }
         }
@@ -82,9 +82,11 @@ public struct ForceFrame {
     public var frame: Frame
     public var elements: [Element]
     public var topology: Topology
+    /// The system's force field, for a model's prior (nil where the frame was made without one).
+    public var prmtop: Prmtop?
 
-    public init(system: String, kind: String, source: String, frame: Frame, elements: [Element], topology: Topology) {
+    public init(system: String, kind: String, source: String, frame: Frame, elements: [Element], topology: Topology, prmtop: Prmtop? = nil) {
         self.system = system; self.kind = kind; self.source = source
-        self.frame = frame; self.elements = elements; self.topology = topology
+        self.frame = frame; self.elements = elements; self.topology = topology; self.prmtop = prmtop
     }
 }

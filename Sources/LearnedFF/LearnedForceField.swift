@@ -17,6 +17,8 @@ public final class LearnedForceField: ForceProvider {
     public let learnedAtoms: [Int]
     public var classicalAtomCount: Int { atomCount - learnedAtoms.count }
     public let classical: ForceProvider?
+    /// The model's prior (its `prior` other than none): forces on the learned atoms added to the network's.
+    public let prior: ForceProvider?
     public var threads = 2
     /// Σ of the raw learned forces before removal (kcal/mol/Å), from the last call.
     public private(set) var lastNetForce = SIMD3<Double>.zero
@@ -28,12 +30,18 @@ public final class LearnedForceField: ForceProvider {
 
     private let channels: [Int]
     private let tape = Graph<Float>(recording: false)
+    private var priorForces: [Double] = []
     /// The k-nearest graph, kept across steps (rebuilding candidates only after half the skin).
     private let neighbours: NeighborCandidateList
 
     /// `classical` must cover the same atoms; it may be nil only when the model drives every atom.
-    public init(model: LearnedModel, topology: Topology, elements: [Element], classical: ForceProvider?, source: String) throws {
+    /// `prior` is required exactly when the model has one.
+    public init(model: LearnedModel, topology: Topology, elements: [Element], classical: ForceProvider?, prior: ForceProvider? = nil,
+                source: String) throws {
         precondition(model.target == .force, "LearnedForceField: a \(model.target.noun) model")
+        precondition((prior != nil) == (model.prior != .none), "LearnedForceField: the model's prior is \(model.prior.rawValue)")
+        precondition(prior == nil || prior!.atomCount == topology.atomCount, "LearnedForceField: prior of another system")
+        self.prior = prior
         atomCount = topology.atomCount
         self.model = model
         learnedAtoms = model.learnedAtoms.atoms(in: topology)
@@ -51,6 +59,10 @@ public final class LearnedForceField: ForceProvider {
             forces.update(repeating: 0)
         }
         guard !learnedAtoms.isEmpty else { return nil }
+        if let prior {
+            if priorForces.isEmpty { priorForces = [Double](repeating: 0, count: 3 * atomCount) }
+            _ = try priorForces.withUnsafeMutableBufferPointer { try prior.compute(positions: positions, box: box, forces: $0) }
+        }
         tape.reset()
         let (out, fieldAtoms) = model.run(graph: neighbours.graph(positions: positions, box: box), atoms: learnedAtoms, channels: channels,
                                           tape: tape, threads: threads)
@@ -62,7 +74,7 @@ public final class LearnedForceField: ForceProvider {
         netForceSum += (net * net).sum().squareRoot(); calls += 1
         let shift = net / Double(learnedAtoms.count)
         for (r, atom) in learnedAtoms.enumerated() {
-            for a in 0..<3 { forces[3 * atom + a] = Double(p[3 * r + a]) - shift[a] }
+            for a in 0..<3 { forces[3 * atom + a] = Double(p[3 * r + a]) - shift[a] + (priorForces.isEmpty ? 0 : priorForces[3 * atom + a]) }
         }
         return nil
     }

@@ -28,14 +28,18 @@ public struct LearnedModel {
     public var target: PredictionTarget
     /// δ of the vector Huber loss in the target's unit (the paper's 10 meV/Å = 0.2306 kcal/mol/Å for forces, 1 Å for refinement).
     public var huberDelta: Double
+    /// What the output is added to (force models only).
+    public var prior: ForcePrior
     public var provenance: [String: String]
 
     public static let paperHuberDelta = PredictionTarget.force.paperHuberDelta
 
     public init(network: TensorFieldNetwork, parameters: Parameters<Float>, learnedAtoms: LearnedAtoms = .protein,
-                target: PredictionTarget = .force, huberDelta: Double? = nil, provenance: [String: String] = [:]) {
+                target: PredictionTarget = .force, huberDelta: Double? = nil, prior: ForcePrior = .none, provenance: [String: String] = [:]) {
+        precondition(prior == .none || (target == .force && network.configuration.predictsVectors),
+                     "LearnedModel: a prior needs a vector force model")
         self.network = network; self.parameters = parameters; self.learnedAtoms = learnedAtoms; self.target = target
-        self.huberDelta = huberDelta ?? target.paperHuberDelta; self.provenance = provenance
+        self.huberDelta = huberDelta ?? target.paperHuberDelta; self.prior = prior; self.provenance = provenance
     }
 
     public var configuration: TensorFieldNetworkConfiguration { network.configuration }
@@ -45,6 +49,7 @@ public struct LearnedModel {
         h["learned_atoms"] = learnedAtoms.rawValue
         h["huber_delta"] = "\(huberDelta)"
         h["target"] = target.hyperParameter(predictsVectors: configuration.predictsVectors)
+        if prior != .none { h["prior"] = prior.rawValue }
         let unit = target == .force ? "kcal/mol/A" : "A"
         let file = ModelFile(tensors: parameters.names.map { ($0, AnyTensor.float(parameters[$0]!)) }, hyperParameters: h,
                              elements: configuration.elements.map(\.symbol),
@@ -76,8 +81,13 @@ public struct LearnedModel {
         guard let target = PredictionTarget(hyperParameter: file.hyperParameters["target"] ?? "force") else {
             throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"target\" must be force or refinement (got \"\(file.hyperParameters["target"]!)\")")
         }
+        // Files written before priors existed have none.
+        guard let prior = ForcePrior(rawValue: file.hyperParameters["prior"] ?? "none"),
+              prior == .none || (target == .force && configuration.predictsVectors) else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"prior\" must be none, or amber-bonded for a vector force model (got \"\(file.hyperParameters["prior"]!)\")")
+        }
         return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, target: target, huberDelta: delta,
-                            provenance: file.provenance)
+                            prior: prior, provenance: file.provenance)
     }
 
     /// Each atom's one-hot channel; an element the model never saw is an error naming it.

@@ -123,14 +123,18 @@ struct EvaluateCommand: Subcommand {
         var refinementSummary: RefinementEvaluation.Summary?
         var proteinAtoms: [String: [Int]] = [:]
 
-        /// Every model's forces on every atom of a frame (the network on the whole frame).
-        func add(_ f: ForceFrame, index: Int) {
-            let predicted = zip(models, infos).map { model, info -> [Double] in
+        var priors = models.map { FramePriors(prior: $0.prior, atoms: $0.learnedAtoms) }
+
+        /// Every model's forces on every atom of a frame (the network on the whole frame, plus its prior).
+        func add(_ f: ForceFrame, index: Int) throws {
+            let predicted = try zip(models, infos).enumerated().map { m, pair -> [Double] in
+                let (model, info) = pair
                 // Elements were checked per system before any frame was evaluated.
                 let channels = try! model.channels(for: f.elements, source: f.source)
                 let example = TrainingExample(frame: f, network: model.network, channels: channels, lossAtoms: .all)
-                let forces = model.predictedForces(example, threads: threads)
+                var forces = model.predictedForces(example, threads: threads)
                 precondition(forces.count == f.frame.positions.count, "\(info.file): \(forces.count / 3) predictions for \(f.frame.atomCount) atoms")
+                if let prior = try priors[m].forces(f) { for k in forces.indices { forces[k] += prior[k] } }
                 return forces
             }
             let protein = proteinAtoms[f.system] ?? LearnedAtoms.protein.atoms(in: f.topology)
@@ -231,7 +235,7 @@ struct EvaluateCommand: Subcommand {
     /// The dataset's frames of `split` (and `kinds`); returns the report's description and where reference forces came from.
     private static func evaluateDataset(_ dataPath: String, split: String, kinds: Set<String>?, frameLimit: Int?,
                                         models: [LearnedModel], infos: [ForceEvaluation.Model], console: Console, quiet: Bool,
-                                        add: (ForceFrame, Int) -> Void) throws -> ([String], String) {
+                                        add: (ForceFrame, Int) throws -> Void) throws -> ([String], String) {
         let manifest = TrainCommand.datasetPath(dataPath)
         var dataset = try ForceDataset.load(manifest: manifest)
         if split != "all" {
@@ -273,7 +277,7 @@ struct EvaluateCommand: Subcommand {
         let progress = Progress(console: console, total: total, label: "evaluate", quiet: quiet) { String(format: "%.2f frames/s", $0) }
         var done = 0
         try dataset.frames(frameLimit: frameLimit) { f in
-            add(f, FrameSource.parseReference(f.source).index ?? 0)
+            try add(f, FrameSource.parseReference(f.source).index ?? 0)
             done += 1
             progress.update(done, detail: f.system)
         }
@@ -289,7 +293,7 @@ struct EvaluateCommand: Subcommand {
     /// where reference forces came from.
     private static func evaluateTrajectory(_ dataPath: String, arguments: ParsedArguments, frameLimit: Int?, stride: Int, threads: Int,
                                            models: [LearnedModel], infos: [ForceEvaluation.Model], console: Console, quiet: Bool,
-                                           add: (ForceFrame, Int) -> Void) throws -> ([String], String) {
+                                           add: (ForceFrame, Int) throws -> Void) throws -> ([String], String) {
         let command = arguments.command
         let source = try FrameSource(path: dataPath)
         guard source.frameCount > 0 else { throw FileFormatError(file: dataPath, "has no frames") }
@@ -329,8 +333,8 @@ struct EvaluateCommand: Subcommand {
             } else if frame.forces == nil {
                 throw FileFormatError(file: dataPath, location: "frame \(index)", "has no forces")
             }
-            add(ForceFrame(system: name, kind: ForceEvaluation.trajectoryKind, source: "\(dataPath):\(index)", frame: frame,
-                           elements: prmtop.elements, topology: prmtop.topology), index)
+            try add(ForceFrame(system: name, kind: ForceEvaluation.trajectoryKind, source: "\(dataPath):\(index)", frame: frame,
+                           elements: prmtop.elements, topology: prmtop.topology, prmtop: prmtop), index)
             progress.update(done + 1)
         }
         progress.finish()

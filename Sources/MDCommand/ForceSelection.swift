@@ -47,7 +47,16 @@ enum ForceSelection {
                 throw FileFormatError(file: path, "is an order-0 model: it predicts force magnitudes, not forces, and cannot drive dynamics")
             }
             return try LearnedForceField(model: model, topology: prmtop.topology, elements: prmtop.elements,
-                                         classical: model.learnedAtoms == .all ? nil : classical, source: prmtop.path)
+                                         classical: model.learnedAtoms == .all ? nil : classical,
+                                         prior: try prior(model.prior, atoms: model.learnedAtoms, prmtop: prmtop), source: prmtop.path)
+        }
+    }
+
+    /// The provider of a model's prior on a system (nil for none), over the atoms the model drives.
+    static func prior(_ prior: ForcePrior, atoms: LearnedAtoms, prmtop: Prmtop) throws -> ForceProvider? {
+        switch prior {
+        case .none: return nil
+        case .amberBonded: return try BondedForceField(prmtop: prmtop, atoms: atoms.atoms(in: prmtop.topology))
         }
     }
 
@@ -59,6 +68,7 @@ enum ForceSelection {
         if learned.classicalAtomCount > 0 {
             text += "; classical AMBER drives the other \(learned.classicalAtomCount) (solvent, ions: the model was not trained on them)"
         }
+        if learned.model.prior != .none { text += "; prior \(learned.model.prior.rawValue): \(learned.model.prior.summary)" }
         return text + "; the net learned force is removed each step; no potential energy (the network predicts forces)"
     }
 }

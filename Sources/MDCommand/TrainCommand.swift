@@ -28,6 +28,8 @@ struct TrainCommand: Subcommand {
             OptionSpec("threads", value: "N", help: "Worker threads (default 2)."),
             OptionSpec("log", value: "FILE.csv", help: "Training log: one line per validation (default MODEL.log.csv)."),
             OptionSpec("resume", help: "Continue exactly from MODEL.checkpoint (written at every validation)."),
+            OptionSpec("prior", value: "none|amber-bonded",
+                       help: "What the network's forces are added to: none (default, the paper's: it predicts the whole force) or amber-bonded (the prmtop's bonds, angles, torsions and 1-4 pairs among the loss atoms, exact and conservative; the network learns the rest)."),
             OptionSpec("init", value: "MODEL", help: "Start from this model's parameters and output scale (same architecture and elements), e.g. to continue on more data."),
             CommonOptions.overwrite, CommonOptions.quiet,
         ],
@@ -68,6 +70,12 @@ struct TrainCommand: Subcommand {
         guard let lossAtoms = LearnedAtoms(rawValue: arguments.string("loss-atoms") ?? (target == .force ? "protein" : "all")) else {
             throw CommandLineError(command: spec.name, "--loss-atoms expects protein or all")
         }
+        guard let prior = ForcePrior(rawValue: arguments.string("prior") ?? "none") else {
+            throw CommandLineError(command: spec.name, "--prior expects none or amber-bonded")
+        }
+        if prior != .none && (target != .force || order == 0) {
+            throw CommandLineError(command: spec.name, "--prior applies to vector force models (order 1 or 2 on a force dataset)")
+        }
         let huberDelta = try arguments.value("huber-delta", as: Double.self) ?? target.paperHuberDelta
         let radialCutoff = try arguments.value("radial-cutoff", as: Double.self) ?? (target == .force ? 6 : 12)
         guard huberDelta > 0, radialCutoff > 0 else { throw CommandLineError(command: spec.name, "--huber-delta and --radial-cutoff must be positive") }
@@ -83,7 +91,8 @@ struct TrainCommand: Subcommand {
         let frameLimit = try arguments.value("frames", as: Int.self)
         let validationLimit = try arguments.value("validation-frames", as: Int.self) ?? frameLimit
         let data = try target == .force
-            ? TrainingData.forces(manifest: manifest, kinds: arguments.string("kinds"), limit: frameLimit, validationLimit: validationLimit, lossAtoms: lossAtoms)
+            ? TrainingData.forces(manifest: manifest, kinds: arguments.string("kinds"), limit: frameLimit, validationLimit: validationLimit, lossAtoms: lossAtoms,
+                                   prior: prior)
             : TrainingData.refinement(manifest: manifest, limit: frameLimit, validationLimit: validationLimit, threads: options.threads,
                                       console: console, quiet: arguments.flag("quiet"))
 
@@ -109,11 +118,13 @@ struct TrainCommand: Subcommand {
                 throw FileFormatError(file: path, "does not know element\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) of these data (it knows \(start.configuration.elements.map(\.symbol).joined(separator: ", ")))")
             }
             configuration = start.configuration
+            // A model of the whole force can start one beside a prior; the output unit is then the residual's.
+            if start.prior != prior { configuration.outputScale = data.rmsComponent }
             initial = start.parameters
         }
         let network = TensorFieldNetwork(configuration)
         var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms,
-                                 target: target, huberDelta: huberDelta)
+                                 target: target, huberDelta: huberDelta, prior: prior)
         let (training, validation) = try data.examples(model: model, console: console, quiet: arguments.flag("quiet"))
         let fieldAtoms = data.meanFieldAtoms ?? (0..<training.count).reduce(0) { $0 + training[$1].fieldAtoms } / training.count
         console.printError("md train: order \(order), \(network.parameterShapes.reduce(0) { $0 + $1.1.count }) parameters; "

@@ -10,12 +10,15 @@ enum TrainingData {
     case forces(training: [ForceFrame], validation: [ForceFrame], lossAtoms: LearnedAtoms)
     case refinement(training: [RefinementSample], validation: [RefinementSample])
 
-    static func forces(manifest: String, kinds: String?, limit: Int?, validationLimit: Int?, lossAtoms: LearnedAtoms) throws -> TrainingData {
+    /// With a prior, each frame's forces become the network's target: the reference minus the prior.
+    static func forces(manifest: String, kinds: String?, limit: Int?, validationLimit: Int?, lossAtoms: LearnedAtoms,
+                       prior: ForcePrior) throws -> TrainingData {
         var dataset = try ForceDataset.load(manifest: manifest)
         if let kinds { dataset = dataset.kinds(Set(kinds.split(separator: ",").map(String.init))) }
+        var priors = FramePriors(prior: prior, atoms: lossAtoms)
         func frames(_ dataset: ForceDataset, _ limit: Int?) throws -> [ForceFrame] {
             var out: [ForceFrame] = []
-            try dataset.frames(frameLimit: limit) { out.append($0) }
+            try dataset.frames(frameLimit: limit) { out.append(try priors.residual($0)) }
             return out
         }
         let training = try frames(dataset.split("train"), limit)

@@ -156,4 +156,37 @@ final class LearnedFFTests: XCTestCase {
         let mean = provider.lastNetForce / 22
         for i in 0..<22 { for a in 0..<3 { XCTAssertEqual(learned[3 * i + a], Double(whole[3 * i + a]) - mean[a], accuracy: 1e-4) } }
     }
+
+    /// A model with the AMBER bonded prior drives its atoms with the network's forces plus the
+    /// bonded terms among them; the prior survives the model file.
+    func testPriorIsAddedToTheLearnedAtoms() throws {
+        let prmtop = try Prmtop(contentsOf: Self.fixture("ala2-water.prmtop"))
+        let frame = try AmberNetCDFReader(Self.fixture("ala2-water.equilibrated.ncrst")).frame(0)
+        let classical = try ClassicalForceField(prmtop: prmtop, options: ClassicalOptions(nonbonded: .pme(cutoff: 9, tolerance: 2e-4)))
+        var configuration = smallNetwork().configuration
+        configuration.neighbors = 50
+        let network = TensorFieldNetwork(configuration)
+        let parameters: Parameters<Float> = network.initialParameters(seed: 3, zeroOutput: false)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("prior-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try LearnedModel(network: network, parameters: parameters, prior: .amberBonded).write(to: path)
+        let withPrior = try LearnedModel.load(path)
+        XCTAssertEqual(withPrior.prior, .amberBonded)
+        XCTAssertEqual(LearnedModel(network: network, parameters: parameters).prior, .none)
+
+        let bonded = try BondedForceField(prmtop: prmtop, atoms: Array(0..<22))
+        func forces(_ model: LearnedModel, prior: ForceProvider?) throws -> [Double] {
+            let provider = try LearnedForceField(model: model, topology: prmtop.topology, elements: prmtop.elements, classical: classical,
+                                                 prior: prior, source: "ala2-water")
+            var f = [Double](repeating: 0, count: 3 * prmtop.atomCount)
+            _ = try frame.positions.withUnsafeBufferPointer { x in try f.withUnsafeMutableBufferPointer { try provider.compute(positions: x, box: frame.box, forces: $0) } }
+            return f
+        }
+        let plain = try forces(LearnedModel(network: network, parameters: parameters), prior: nil)
+        let total = try forces(withPrior, prior: bonded)
+        var prior = [Double](repeating: 0, count: plain.count)
+        _ = try frame.positions.withUnsafeBufferPointer { x in try prior.withUnsafeMutableBufferPointer { try bonded.compute(positions: x, box: frame.box, forces: $0) } }
+        for k in 0..<plain.count { XCTAssertEqual(total[k], plain[k] + prior[k], accuracy: 1e-9 * max(1, abs(total[k])), "component \(k)") }
+        XCTAssertGreaterThan(prior[0..<66].map(abs).max()!, 1)
+    }
 }

@@ -1,0 +1,17 @@
+/// What a force model's output is added to (hyper-parameter "prior"). With `none` the network
+/// predicts the whole force, as in the paper. With `amberBonded` it predicts the force minus the
+/// prmtop's bonded terms among the learned atoms (bonds, angles, torsions, impropers, CMAP, 1-4
+/// pairs; ClassicalFF's BondedForceField), which are added back wherever the model is used:
+/// training subtracts them from the targets, evaluation and dynamics add them to the output.
+public enum ForcePrior: String, Sendable, CaseIterable {
+    case none
+    case amberBonded = "amber-bonded"
+
+    /// For run logs and reports.
+    public var summary: String {
+        switch self {
+        case .none: return "the network predicts the whole force"
+        case .amberBonded: return "the network predicts the force beyond the AMBER bonded terms (bonds, angles, torsions, 1-4 pairs) among the learned atoms, which are added to it"
+        }
+    }
+}
