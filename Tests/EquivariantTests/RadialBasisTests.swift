@@ -59,6 +59,29 @@ final class RadialBasisTests: XCTestCase {
         XCTAssertEqual(v[2], (2 / cutoff).squareRoot() * sin(3 * Double.pi * r / cutoff) / r * u, accuracy: 1e-14)
     }
 
+    /// The rotation recurrence against sin and cos of each function's own argument, over the whole
+    /// range and across the small-argument series' threshold. Relative to the size of the terms
+    /// (|sin(ar)/r| ≤ min(a, 1/r); d/dr's terms ≤ a·max(a, 1/r)): near the zeros of sin(ar), and in
+    /// ar·cos(ar) − sin(ar) at small ar, both forms keep only the rounding of those terms.
+    func testBesselRecurrenceMatchesDirectFormula() {
+        let basis = BesselBasis(count: 16, cutoff: cutoff)
+        let prefactor = (2 / cutoff).squareRoot()
+        let radii = stride(from: 0.0, to: cutoff, by: 0.0137).map { $0 } + [1e-7, 1e-4, 3e-4, 1e-3 * cutoff / Double.pi, cutoff * (1 - 1e-9)]
+        for r in radii {
+            let (v, d) = basis.valuesAndDerivatives(r)
+            let (u, du) = PolynomialEnvelope()(r / cutoff)
+            for k in 0..<basis.count {
+                let a = Double(k + 1) * Double.pi / cutoff, ar = a * r
+                let f = ar < 1e-3 ? a * (1 - ar * ar / 6 + ar * ar * ar * ar / 120) : sin(ar) / r
+                let df = ar < 1e-3 ? a * a * (-ar / 3 + ar * ar * ar / 30) : (ar * cos(ar) - sin(ar)) / (r * r)
+                let fScale = r > 0 ? min(a, 1 / r) : a, dfScale = r > 0 ? a * max(a, 1 / r) : a * a
+                XCTAssertEqual(v[k], prefactor * f * u, accuracy: 1e-12 * prefactor * abs(u) * fScale, "value \(k) at r = \(r)")
+                XCTAssertEqual(d[k], prefactor * (df * u + f * du / cutoff),
+                               accuracy: 1e-12 * prefactor * (abs(u) * dfScale + abs(du / cutoff) * fScale), "derivative \(k) at r = \(r)")
+            }
+        }
+    }
+
     func testGaussianBasis() {
         let basis = GaussianBasis(count: 12, cutoff: cutoff)
         checkSmoothAtCutoff(basis)
