@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 /// What the network sees of each edge of a receptive field, in the precision it runs in: the
@@ -18,39 +19,84 @@ public final class EdgeFeatures<T: TensorScalar> {
     public var harmonicsWidth: Int { (maxDegree + 1) * (maxDegree + 1) }
 
     /// `pairChannels`: each atom's element channel (of `elementCount`) when the radial functions
-    /// depend on the element pair, nil when they depend on the distance only.
+    /// depend on the element pair, nil when they depend on the distance only. Edges are independent,
+    /// so `threads` workers each fill a contiguous range; the result does not depend on how many.
     public init(graph: NeighborGraph, field: ReceptiveField, maxDegree: Int, radial: some RadialBasis,
-                pairChannels: [Int]? = nil, elementCount: Int = 0) {
+                pairChannels: [Int]? = nil, elementCount: Int = 0, threads: Int = 1) {
         self.field = field
         self.maxDegree = maxDegree
         let edges = field.neighbors.count
-        let sh = SphericalHarmonics(maxDegree: maxDegree)
-        let w = sh.count, b = radial.count
-        let width = b + (pairChannels == nil ? 0 : 2 * elementCount)
-        var harmonics = [T](repeating: 0, count: edges * w)
-        var scales = [T](repeating: 0, count: edges)
-        var basis = Tensor<T>(zeros: Shape(edges, width))
-        let norm = 1 / Double(max(graph.neighborsPerAtom, 1)).squareRoot()
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: w + b) { scratch in
-            let y = scratch.baseAddress!, v = y + w
-            basis.withUnsafeMutableBufferPointer { bp in
-                for e in 0..<edges {
-                    let source = Int(field.sourceEdges[e])
-                    sh.evaluate(graph.displacement(source), values: y, gradients: nil)
-                    for k in 0..<w { harmonics[e * w + k] = T(y[k]) }
-                    radial.evaluate(graph.distances[source], values: v, derivatives: nil)
-                    for k in 0..<b { bp[e * width + k] = T(v[k]) }
-                    if let pairChannels {
-                        let centre = Int(graph.centers[source]), neighbour = Int(graph.neighbors[source])
-                        bp[e * width + b + pairChannels[centre]] = 1
-                        bp[e * width + b + elementCount + pairChannels[neighbour]] = 1
+        let rows = EdgeRows(graph: graph, sources: field.sourceEdges, harmonics: SphericalHarmonics(maxDegree: maxDegree),
+                            radial: radial, pairChannels: pairChannels, elementCount: elementCount)
+        // Below a few thousand edges a second worker costs more to wake than it saves.
+        let workers = min(max(threads, 1), max(1, edges / 4096))
+        var harmonics: [T] = [], scales: [T] = []
+        basis = Tensor(shape: Shape(edges, rows.basisWidth)) { b in
+            harmonics = [T](unsafeUninitializedCapacity: edges * rows.harmonicsWidth) { y, yCount in
+                scales = [T](unsafeUninitializedCapacity: edges) { s, sCount in
+                    let out = EdgeRows.Output(harmonics: y, basis: b, scales: s)
+                    if workers == 1 {
+                        rows.fill(0..<edges, into: out)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: workers) { t in
+                            rows.fill((t * edges / workers)..<((t + 1) * edges / workers), into: out)
+                        }
                     }
-                    scales[e] = T(graph.weights[source] * norm)
+                    sCount = edges
                 }
+                yCount = edges * rows.harmonicsWidth
             }
         }
         self.harmonics = harmonics
-        self.basis = basis
         self.scales = scales
+    }
+}
+
+/// The per-edge work of `EdgeFeatures`: geometry in Double, rows written in T. Specialised for
+/// Float and Double so that the generic class's callers land in concrete code.
+struct EdgeRows: @unchecked Sendable {
+    let graph: NeighborGraph
+    let sources: [Int32]
+    let harmonics: SphericalHarmonics
+    let radial: any RadialBasis
+    let pairChannels: [Int]?
+    let elementCount: Int
+    let norm: Double
+
+    var harmonicsWidth: Int { harmonics.count }
+    var basisWidth: Int { radial.count + (pairChannels == nil ? 0 : 2 * elementCount) }
+
+    init(graph: NeighborGraph, sources: [Int32], harmonics: SphericalHarmonics, radial: any RadialBasis, pairChannels: [Int]?,
+         elementCount: Int) {
+        self.graph = graph; self.sources = sources; self.harmonics = harmonics; self.radial = radial
+        self.pairChannels = pairChannels; self.elementCount = elementCount
+        norm = 1 / Double(max(graph.neighborsPerAtom, 1)).squareRoot()
+    }
+
+    /// Where the rows go; each worker writes only its own edges' rows.
+    struct Output<T>: @unchecked Sendable {
+        let harmonics, basis, scales: UnsafeMutableBufferPointer<T>
+    }
+
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    func fill<T: TensorScalar>(_ edges: Range<Int>, into out: Output<T>) {
+        let w = harmonicsWidth, b = radial.count, width = basisWidth
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: w + b) { scratch in
+            let y = scratch.baseAddress!, v = y + w
+            for e in edges {
+                let source = Int(sources[e])
+                harmonics.evaluate(graph.displacement(source), values: y, gradients: nil)
+                for k in 0..<w { out.harmonics[e * w + k] = T(y[k]) }
+                radial.evaluate(graph.distances[source], values: v, derivatives: nil)
+                let row = e * width
+                for k in 0..<b { out.basis[row + k] = T(v[k]) }
+                if let pairChannels {
+                    for k in b..<width { out.basis[row + k] = 0 }
+                    out.basis[row + b + pairChannels[Int(graph.centers[source])]] = 1
+                    out.basis[row + b + elementCount + pairChannels[Int(graph.neighbors[source])]] = 1
+                }
+                out.scales[e] = T(graph.weights[source] * norm)
+            }
+        }
     }
 }

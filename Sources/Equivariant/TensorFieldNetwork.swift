@@ -121,12 +121,12 @@ public struct TensorFieldNetwork: Sendable {
     }
 
     /// Edge features of `graph` for the receptive field of `targets`, in precision T; `channels`
-    /// gives every atom's element channel.
-    public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], as: T.Type = T.self) -> EdgeFeatures<T> {
+    /// gives every atom's element channel; `threads` workers fill them.
+    public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], threads: Int = 1, as: T.Type = T.self) -> EdgeFeatures<T> {
         let c = configuration
         let field = ReceptiveField(graph: graph, targets: targets, depth: c.depth)
         return EdgeFeatures(graph: graph, field: field, maxDegree: c.maxDegree, radial: c.radialBasis,
-                            pairChannels: c.pairRadial ? channels : nil, elementCount: c.elements.count)
+                            pairChannels: c.pairRadial ? channels : nil, elementCount: c.elements.count, threads: threads)
     }
 
     public var graphBuilder: NeighborGraphBuilder {

@@ -99,7 +99,7 @@ extension LearnedModel {
     /// The network's output for `atoms` on a neighbour graph of the whole structure (computed over
     /// their receptive field, on `tape`), and the receptive field's size.
     public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], tape: Graph<Float>, threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
-        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels)
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels, threads: threads)
         let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
         return (network(input, edges: edges, parameters: parameters.variables(in: tape), threads: threads).value, edges.field.rows[0])
     }

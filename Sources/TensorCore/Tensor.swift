@@ -16,6 +16,12 @@ public struct Tensor<T: TensorScalar>: CustomStringConvertible {
     /// Zeros of the given shape.
     public init(zeros shape: Shape) { self.init(shape: shape, storage: TensorStorage(zeros: shape.count)) }
 
+    /// A tensor whose every scalar `initialize` writes (no zero-fill first).
+    public init(shape: Shape, initializingWith initialize: (UnsafeMutableBufferPointer<T>) throws -> Void) rethrows {
+        self.init(shape: shape, storage: TensorStorage(capacity: shape.count))
+        try initialize(UnsafeMutableBufferPointer(start: storage.pointer, count: shape.count))
+    }
+
     public init(repeating value: T, shape: Shape) {
         self.init(shape: shape, storage: TensorStorage(capacity: shape.count))
         storage.pointer.initialize(repeating: value, count: shape.count)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A contiguous, owned buffer of scalars. Tensors share one by reference and copy it on write;
 /// the inference arena hands the same buffers out again once nobody else holds them.
 public final class TensorStorage<T: TensorScalar> {
@@ -10,7 +12,9 @@ public final class TensorStorage<T: TensorScalar> {
     }
     convenience init(zeros capacity: Int) {
         self.init(capacity: capacity)
-        pointer.initialize(repeating: 0, count: max(capacity, 1))
+        // A memset: zero is all-zero bits in Float and Double, and an unspecialised caller would
+        // otherwise copy scalars one by one through the type's value witness.
+        memset(pointer, 0, max(capacity, 1) * MemoryLayout<T>.stride)
     }
     deinit { pointer.deallocate() }
 }

@@ -157,6 +157,26 @@ final class TensorFieldNetworkTests: XCTestCase {
         XCTAssertEqual(again, pass(moved, on: Graph<Float>(recording: false)))
     }
 
+    /// Edge features filled by several workers are the serial ones, bit for bit (with pair channels,
+    /// whose one-hot columns each worker writes in full).
+    func testEdgeFeaturesDoNotDependOnThreads() {
+        var c = smallConfiguration(order: 2)
+        c.neighbors = 50
+        c.radialFunctions = 16
+        c.pairRadial = true
+        let network = TensorFieldNetwork(c)
+        let (x, channels) = cluster(400, seed: 5)
+        let graph = network.graphBuilder.build(positions: x, box: nil)
+        let serial: EdgeFeatures<Float> = network.edges(graph: graph, targets: Array(0..<400), channels: channels)
+        XCTAssertGreaterThan(serial.edgeCount, 3 * 4096, "too few edges for three workers")
+        for threads in [2, 3] {
+            let parallel: EdgeFeatures<Float> = network.edges(graph: graph, targets: Array(0..<400), channels: channels, threads: threads)
+            XCTAssertEqual(parallel.harmonics, serial.harmonics)
+            XCTAssertEqual(parallel.basis.scalars, serial.basis.scalars)
+            XCTAssertEqual(parallel.scales, serial.scales)
+        }
+    }
+
     func testReceptiveFieldMatchesWholeSystem() {
         let network = TensorFieldNetwork(smallConfiguration(order: 2))
         let parameters: Parameters<Double> = network.initialParameters(seed: 1, zeroOutput: false)
