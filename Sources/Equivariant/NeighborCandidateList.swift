@@ -3,7 +3,7 @@ import MDCore
 
 /// The k-nearest graph for MD: a Verlet list of candidates per centre, rebuilt only when an atom has
 /// moved more than half the skin (or the box changed), from which each step picks the k nearest.
-/// Only the rebuild searches cells; a step costs a distance and a sort per candidate.
+/// Only the rebuild searches cells; a step costs a distance per candidate and a partial sort.
 ///
 /// **Exact.** At a rebuild centre i keeps every (atom, image) within D_i + 2·skin, D_i its (k+1)-th
 /// nearest distance then. Until the next rebuild no atom moves more than skin/2, so no pair's
@@ -82,7 +82,7 @@ public final class NeighborCandidateList {
                             mine[q] = NeighborCandidate(d2: (d * d).sum(), j: Int32(j), image: image, displacement: d)
                         }
                         var list = UnsafeMutableBufferPointer(start: mine, count: count)
-                        list.sort(by: <)
+                        list.sortNearest(min(count, perCentre + 1))
                         builder.emit(centre: i, sorted: UnsafeBufferPointer(list), perCentre: perCentre, into: out)
                     }
                 }
@@ -105,13 +105,11 @@ public final class NeighborCandidateList {
                 var part = (counts: [Int32](), atoms: [Int32](), images: [SIMD3<Int32>]())
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     grid.gather(centre: i, margin: margin, into: &found)
-                    var kept = found.count
-                    if found.count > grid.perCentre {
-                        let reach = found[grid.perCentre].d2.squareRoot() + margin
-                        while kept > 0 && found[kept - 1].d2.squareRoot() > reach { kept -= 1 }
-                    }
-                    part.counts.append(Int32(kept))
-                    for c in found[..<kept] { part.atoms.append(c.j); part.images.append(c.image) }
+                    // Those within the (k+1)-th distance + margin; only the k + 1 nearest are in order.
+                    let reach = found.count > grid.perCentre ? found[grid.perCentre].d2.squareRoot() + margin : Double.infinity
+                    var kept: Int32 = 0
+                    for c in found where c.d2.squareRoot() <= reach { part.atoms.append(c.j); part.images.append(c.image); kept += 1 }
+                    part.counts.append(kept)
                 }
                 parts[chunk] = part
             }

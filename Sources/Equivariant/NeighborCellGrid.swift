@@ -18,6 +18,36 @@ struct NeighborCandidate {
     }
 }
 
+extension UnsafeMutableBufferPointer where Element == NeighborCandidate {
+    /// Puts the n nearest first, sorted, and the rest after them in no particular order: in its first
+    /// n places what a full sort gives (the order is total), for the cost of a selection (Hoare's, with
+    /// median-of-three pivots) and a sort of n.
+    mutating func sortNearest(_ n: Int) {
+        guard n < count else { sort(by: <); return }
+        guard n > 0 else { return }
+        let t = n - 1
+        var lo = 0, hi = count - 1  // the t-th smallest lies in lo...hi, everything before ≤ it, after ≥ it
+        while hi - lo > 16 {
+            let mid = lo + (hi - lo) / 2
+            if self[mid] < self[lo] { swapAt(mid, lo) }
+            if self[hi] < self[lo] { swapAt(hi, lo) }
+            if self[hi] < self[mid] { swapAt(hi, mid) }
+            let pivot = self[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while self[i] < pivot { i += 1 }
+                while pivot < self[j] { j -= 1 }
+                if i <= j { swapAt(i, j); i += 1; j -= 1 }
+            }
+            if t <= j { hi = j } else if t >= i { lo = i } else { lo = t; hi = t }  // between: t holds the pivot
+        }
+        var rest = UnsafeMutableBufferPointer(rebasing: self[lo...hi])
+        rest.sort(by: <)
+        var nearest = UnsafeMutableBufferPointer(rebasing: self[0..<n])
+        nearest.sort(by: <)
+    }
+}
+
 /// Atoms as the k-nearest search sees them: each moved by whole lattice vectors into the primary
 /// cell (`wrapped`, with the integer `offsets` that were removed). A displacement is always formed as
 /// wrapped_j + shift(cell image) − wrapped_i, by `NeighborGraphBuilder` and `NeighborCandidateList`
@@ -126,9 +156,9 @@ struct NeighborCellGrid {
         self.cellAtoms = cellAtoms
     }
 
-    /// Centre i's candidates, sorted nearest first: every (atom, image) within the radius the
-    /// searched block surely covers, which reaches at least the (k+1)-th nearest distance plus
-    /// `margin` (or every atom, without a box, when there are too few).
+    /// Centre i's candidates, the k + 1 nearest first and sorted (`sortNearest`): every (atom, image)
+    /// within the radius the searched block surely covers, which reaches at least the (k+1)-th nearest
+    /// distance plus `margin` (or every atom, without a box, when there are too few).
     func gather(centre i: Int, margin: Double, into candidates: inout [NeighborCandidate]) {
         let periodic = atoms.periodic
         let (va, vb, vc) = atoms.vectors
@@ -174,7 +204,8 @@ struct NeighborCellGrid {
                     }
                 }
             }
-            candidates.sort(by: <)
+            let nearest = min(candidates.count, perCentre + 1)
+            candidates.withUnsafeMutableBufferPointer { $0.sortNearest(nearest) }
             if everything { return }
             if candidates.count > perCentre {
                 // All candidates lie within `covered`, so the (k+1)-th is exact; is its margin covered too?

@@ -128,8 +128,9 @@ public struct NeighborGraphBuilder: Sendable {
     /// Workers for `centres` centres: one per 64 centres at most (fewer cannot pay for waking one).
     func workers(centres: Int) -> Int { min(threads, max(1, centres / 64)) }
 
-    /// Writes centre i's edges (slots i·perCentre…) from its candidates sorted nearest first: the
-    /// first `perCentre` are the edges, the next one's distance is the switch's d_{k+1}.
+    /// Writes centre i's edges (slots i·perCentre…) from its candidates, the perCentre + 1 nearest
+    /// first and sorted (`sortNearest`): the first `perCentre` are the edges, the next one's distance
+    /// is the switch's d_{k+1}.
     @inline(__always)
     func emit(centre i: Int, sorted candidates: UnsafeBufferPointer<NeighborCandidate>, perCentre: Int, into out: NeighborGraph.EdgeOutput) {
         let dx = candidates.count > perCentre ? candidates[perCentre].d2.squareRoot() : Double.infinity

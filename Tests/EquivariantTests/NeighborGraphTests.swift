@@ -231,4 +231,25 @@ final class NeighborGraphTests: XCTestCase {
         // Fewer atoms than k + 1: everyone is everyone's neighbour, with weight 1.
         checkCandidateListFollowsFullBuild(Array(x.prefix(3 * 30)), box: nil, k: 50, skin: 0.4, steps: 200, seed: 37)
     }
+
+    /// The partial sort's first n places are the full sort's, for every n, with many equal distances
+    /// (ties broken by atom and image), and the rest keeps the other candidates.
+    func testSortNearestMatchesFullSort() {
+        var g = SplitMix64(seed: 38)
+        for count in [0, 1, 5, 17, 40, 150, 400] {
+            let all = (0..<count).map { _ in
+                NeighborCandidate(d2: Double(Int.random(in: 0..<20, using: &g)), j: Int32.random(in: 0..<6, using: &g),
+                                  image: SIMD3(Int32.random(in: -1...1, using: &g), Int32.random(in: -1...1, using: &g), 0), displacement: .zero)
+            }
+            let sorted = all.sorted(by: <)
+            for n in Set([0, 1, count / 3, count / 2, max(count - 1, 0), count]) {
+                var partial = all
+                partial.withUnsafeMutableBufferPointer { $0.sortNearest(n) }
+                let key = { (c: NeighborCandidate) in "\(c.d2) \(c.j) \(c.image)" }
+                XCTAssertEqual(partial.prefix(n).map(key), sorted.prefix(n).map(key), "first \(n) of \(count)")
+                XCTAssertEqual(partial.map(key).sorted(), all.map(key).sorted(), "\(count) candidates kept")
+            }
+        }
+    }
 }
+
