@@ -299,6 +299,35 @@ final class EvaluateTests: XCTestCase {
         XCTAssertTrue(stored.err.contains("stores no forces"), stored.err)
     }
 
+    /// A model with the bonded prior is judged on its whole force: the network's output plus the
+    /// prmtop's bonded terms among the protein atoms, against the classical reference.
+    func testPriorModelIsEvaluatedOnNetworkPlusPrior() throws {
+        let s = try setup()
+        let network = Self.network(order: 1)
+        let path = "\(Self.directory)/prior.safetensors"
+        try LearnedModel(network: network, parameters: network.initialParameters(seed: 7, zeroOutput: false), prior: .amberBonded).write(to: path)
+        let prmtopPath = Paths.fixture("ala2-vacuum.prmtop")
+        let report = try json(Run(["evaluate", path, s.bare, "--system", prmtopPath, "--json", "--quiet"]))
+        let perFrame = try XCTUnwrap(report["perFrame"] as? [[String: Any]])
+        let prmtop = try Prmtop(contentsOf: prmtopPath)
+        let model = try LearnedModel.load(path)
+        let bonded = try BondedForceField(prmtop: prmtop, atoms: Array(0..<prmtop.atomCount))
+        for (k, entry) in perFrame.enumerated() {
+            var frame = s.bareFrames[k]
+            frame.forces = try Self.classicalForces(prmtop, frame.positions)
+            let f = ForceFrame(system: "ala2", kind: "thermal", source: "bare.nc:\(k)", frame: frame, elements: prmtop.elements, topology: prmtop.topology)
+            var p = model.predictedForces(TrainingExample(frame: f, network: model.network,
+                                                          channels: try model.channels(for: f.elements, source: f.source), lossAtoms: .all))
+            var prior = [Double](repeating: 0, count: p.count)
+            _ = try frame.positions.withUnsafeBufferPointer { x in try prior.withUnsafeMutableBufferPointer { try bonded.compute(positions: x, box: nil, forces: $0) } }
+            for i in p.indices { p[i] += prior[i] }
+            let expected = ForceMetrics(predicted: p, target: frame.forces!)
+            let m = try row(try XCTUnwrap(entry["all"] as? [String: Any]), "prior.safetensors (order 1)")
+            assertClose(try kcal(m, "tensor"), expected.tensor, 1e-9, "frame \(k)")
+            assertClose(try XCTUnwrap(m["angle"] as? Double), expected.angle, 1e-9, "frame \(k)")
+        }
+    }
+
     func testReportFilesAreNotOverwrittenWithoutOverwrite() throws {
         let s = try setup()
         let out = "\(Self.directory)/report/eval.md"
