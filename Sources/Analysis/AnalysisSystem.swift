@@ -15,6 +15,8 @@ public struct AnalysisSystem: Sendable {
     public let soluteMasses: [Double]
     public let geometry: BondedGeometry
     public let kinetics: KineticTemperature
+    /// The solute's own temperature (nil without solute atoms).
+    public let soluteKinetics: KineticTemperature?
 
     public init(prmtop: Prmtop, constraints: ConstraintRule = .hBonds) {
         self.prmtop = prmtop
@@ -27,6 +29,7 @@ public struct AnalysisSystem: Sendable {
         soluteMasses = selection.solute.map { prmtop.masses[$0] }
         geometry = BondedGeometry(prmtop: prmtop, constraints: constraints)
         kinetics = KineticTemperature(prmtop: prmtop, constraints: constraints)
+        soluteKinetics = selection.solute.isEmpty ? nil : KineticTemperature(prmtop: prmtop, constraints: constraints, atoms: selection.solute)
     }
 
     public var atomCount: Int { prmtop.atomCount }

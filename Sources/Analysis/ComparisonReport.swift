@@ -83,11 +83,13 @@ public struct ComparisonReport: Sendable {
                 guard let p = rdf.firstPeak else { return "none above 1" }
                 return "\(Self.number(p.r, 3)) Å, g = \(Self.number(p.g, 3))"
             }),
-            ("temperature mean ± sd (K)", cells { s in
-                guard let t = s.temperature else { return "no velocities" }
-                return "\(Self.number(t.series.mean, 2)) ± \(Self.number(t.series.standardDeviation, 2)) (\(t.degreesOfFreedom) dof)"
-            }),
+            ("temperature mean ± sd (K)", cells { s in s.temperature.map(Self.describe) ?? "no velocities" }),
+            ("solute temperature mean ± sd (K)", cells { s in s.soluteTemperature.map(Self.describe) ?? "—" }),
         ]
+    }
+
+    static func describe(_ t: TrajectorySummary.Temperature) -> String {
+        "\(number(t.series.mean, 2)) ± \(number(t.series.standardDeviation, 2)) (\(t.degreesOfFreedom) dof)"
     }
 
     static func table(header: [String], rows: [(String, [String])]) -> String {

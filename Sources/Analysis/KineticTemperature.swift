@@ -43,6 +43,26 @@ public struct KineticTemperature: Sendable {
             : "3N − \(com) = 3·\(massive) − \(com) = \(degreesOfFreedom) (no constraints, \(comText))"
     }
 
+    /// The temperature of a subset of atoms (the solute): its kinetic energy over its own degrees of
+    /// freedom, 3n less the constraints wholly inside it (no centre-of-mass term: the subset's momentum
+    /// is free). In learned MD this is the thermometer of the atoms the network drives, which can run
+    /// hot while the thermostat holds the whole system near its target.
+    public init(prmtop: Prmtop, constraints: ConstraintRule, atoms: [Int]) {
+        let inSet = Set(atoms)
+        var constrained = 0
+        if constraints == .hBonds {
+            let (waterAtoms, _) = ConstraintRule.rigidWaterAtoms(prmtop)
+            let rigid = waterAtoms.intersection(inSet).count   // three atoms, three constraints per water
+            constrained = rigid + prmtop.bonds.filter {
+                $0.involvesHydrogen && inSet.contains($0.i) && inSet.contains($0.j) && !waterAtoms.contains($0.i)
+            }.count
+        }
+        let massive = atoms.filter { prmtop.masses[$0] > 0 }.count
+        masses = prmtop.masses.indices.map { inSet.contains($0) ? prmtop.masses[$0] : 0 }
+        degreesOfFreedom = 3 * massive - constrained
+        rule = "3n − constraints within = 3·\(massive) − \(constrained) = \(degreesOfFreedom) (\(atoms.count) solute atoms)"
+    }
+
     /// ½ Σ m v², kcal/mol; `velocities` in Å/ps, flat [x0, y0, z0, …].
     public func kineticEnergy(_ velocities: [Double]) -> Double {
         precondition(velocities.count == 3 * masses.count, "KineticTemperature: one velocity per atom")

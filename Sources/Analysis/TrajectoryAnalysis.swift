@@ -19,6 +19,7 @@ public final class TrajectoryAnalysis {
     private var rmsdHeavy: [Double] = []
     private var gyration: [Double] = []
     private var temperatures: [Double] = []
+    private var soluteTemperatures: [Double] = []
     private var framesWithoutVelocities = 0
     private var framesWithoutBox = 0
     private var bonded: BondedStatistics
@@ -78,6 +79,7 @@ public final class TrajectoryAnalysis {
         }
         if let velocities = frame.velocities {
             temperatures.append(system.kinetics.temperature(velocities))
+            if let solute = system.soluteKinetics { soluteTemperatures.append(solute.temperature(velocities)) }
         } else {
             framesWithoutVelocities += 1
         }
@@ -132,7 +134,10 @@ public final class TrajectoryAnalysis {
             }
             if framesWithoutBox > 0 { notes.append("\(framesWithoutBox) frames without a box left out of g(r)") }
         }
-        var temperature: TrajectorySummary.Temperature?
+        var temperature: TrajectorySummary.Temperature?, soluteTemperature: TrajectorySummary.Temperature?
+        if let solute = system.soluteKinetics, !soluteTemperatures.isEmpty {
+            soluteTemperature = .init(series: .init(soluteTemperatures), degreesOfFreedom: solute.degreesOfFreedom, rule: solute.rule)
+        }
         if temperatures.isEmpty {
             notes.append("no velocities in the trajectory: no temperature")
         } else {
@@ -144,6 +149,6 @@ public final class TrajectoryAnalysis {
             file: file, frames: frameIndices.count, frameIndices: frameIndices, time: times,
             rmsd: rmsd.isEmpty ? nil : .init(rmsd), rmsdHeavy: rmsdHeavy.isEmpty ? nil : .init(rmsdHeavy),
             radiusOfGyration: gyration.isEmpty ? nil : .init(gyration), bonds: bonds, angles: angles, rdf: rdfSummary,
-            temperature: temperature, notes: notes)
+            temperature: temperature, soluteTemperature: soluteTemperature, notes: notes)
     }
 }

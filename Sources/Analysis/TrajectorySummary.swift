@@ -95,5 +95,7 @@ public struct TrajectorySummary: Codable, Sendable {
     public var rdf: RDF?
     /// Nil when the trajectory has no velocities (see `notes`).
     public var temperature: Temperature?
+    /// The solute atoms' own temperature (nil without velocities or solute).
+    public var soluteTemperature: Temperature?
     public var notes: [String]
 }

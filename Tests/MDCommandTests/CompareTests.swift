@@ -220,6 +220,18 @@ final class CompareTests: XCTestCase {
         let temperatures = try XCTUnwrap(((a["temperature"] as? [String: Any])?["series"] as? [String: Any])?["values"] as? [Double])
         XCTAssertEqual(temperatures.count, logged.count)
         for (t, expected) in zip(temperatures, logged) { XCTAssertEqual(t, expected, accuracy: 1e-3) }
+        // The peptide's own temperature, from the stored velocities: its 22 atoms' kinetic energy over
+        // 3·22 − 12 degrees of freedom (its 12 bonds to hydrogen are constrained).
+        let prmtop = try Prmtop(contentsOf: Paths.system("protein-octahedron"))
+        let reader = try AmberNetCDFReader("\(d)/oct.nc")
+        let solute = try XCTUnwrap(((a["soluteTemperature"] as? [String: Any])?["series"] as? [String: Any])?["values"] as? [Double])
+        XCTAssertEqual(solute.count, reader.frameCount)
+        for (k, t) in solute.enumerated() {
+            let v = try XCTUnwrap(try reader.frame(k).velocities)
+            var twiceKinetic = 0.0
+            for i in 0..<22 { twiceKinetic += prmtop.masses[i] * (v[3 * i] * v[3 * i] + v[3 * i + 1] * v[3 * i + 1] + v[3 * i + 2] * v[3 * i + 2]) }
+            XCTAssertEqual(t, twiceKinetic / 418.4 / (Double(3 * 22 - 12) * 0.001987204259), accuracy: 1e-6 * t)
+        }
         let bonds = try XCTUnwrap(a["bonds"] as? [String: Any])
         XCTAssertLessThan(try XCTUnwrap(bonds["freeRMSDeviation"] as? Double), 0.05)
         XCTAssertNil(bonds["collapse"])
