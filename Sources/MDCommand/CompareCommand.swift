@@ -17,9 +17,7 @@ struct CompareCommand: Subcommand {
             CommonOptions.coordinates,
             OptionSpec("reference", value: "b|system|FILE[:INDEX]",
                        help: "Structure the RMSD is fitted to: B's first frame (default), the SYSTEM's coordinates, or a frame of any coordinate file."),
-            OptionSpec("first", value: "N", help: "First frame analysed in each trajectory, 0-based; negative counts from the end (default 0)."),
-            OptionSpec("last", value: "N", help: "Last frame analysed, inclusive; negative counts from the end (default the last)."),
-            OptionSpec("stride", value: "N", help: "Analyse every Nth frame from --first (default 1)."),
+        ] + CommonOptions.frameRange("analysed", each: " in each trajectory") + [
             OptionSpec("collapse-threshold", value: "Å", help: "A bond further than this from its reference length r0 is a collapse (default 0.5)."),
             OptionSpec("rdf-max", value: "Å", help: "Range of the water O–O g(r) (default 8; cut to half the cell's smallest width if larger)."),
             OptionSpec("rdf-bin", value: "Å", help: "Bin width of the g(r) (default 0.05)."),

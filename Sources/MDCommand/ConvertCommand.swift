@@ -8,9 +8,7 @@ struct ConvertCommand: Subcommand {
         positionals: [PositionalSpec("INPUT", help: "rst7/inpcrd or AMBER NetCDF; FILE:INDEX picks one frame (0-based, negative from the end).")],
         options: [
             OptionSpec("out", value: "FILE", help: "Output; its extension picks the format: .nc (trajectory), .ncrst, .rst7/.inpcrd, .pdb."),
-            OptionSpec("first", value: "N", help: "First frame written, 0-based; negative counts from the end (default 0)."),
-            OptionSpec("last", value: "N", help: "Last frame written, inclusive; negative counts from the end (default the last)."),
-            OptionSpec("stride", value: "N", help: "Write every Nth frame from --first (default 1)."),
+        ] + CommonOptions.frameRange("written") + [
             OptionSpec("prmtop", value: "FILE", help: "Topology: needed for PDB output and --forces, and checks the atom count otherwise."),
             OptionSpec("forces", value: "classical",
                        help: "Store with every frame of a .nc output the classical force field's forces on it (needs --prmtop): training labels for configurations classical MD did not make, e.g. a learned run's."),
