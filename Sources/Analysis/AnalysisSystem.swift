@@ -15,6 +15,7 @@ public struct AnalysisSystem: Sendable {
     public let soluteMasses: [Double]
     public let geometry: BondedGeometry
     public let kinetics: KineticTemperature
+    public let contacts: NonbondedContacts
     /// The solute's own temperature (nil without solute atoms).
     public let soluteKinetics: KineticTemperature?
 
@@ -28,6 +29,7 @@ public struct AnalysisSystem: Sendable {
         soluteHeavyLocal = selection.soluteHeavy.compactMap { local[$0] }
         soluteMasses = selection.solute.map { prmtop.masses[$0] }
         geometry = BondedGeometry(prmtop: prmtop, constraints: constraints)
+        contacts = NonbondedContacts(prmtop: prmtop, solute: selection.solute)
         kinetics = KineticTemperature(prmtop: prmtop, constraints: constraints)
         soluteKinetics = selection.solute.isEmpty ? nil : KineticTemperature(prmtop: prmtop, constraints: constraints, atoms: selection.solute)
     }

@@ -52,6 +52,17 @@ public struct ComparisonReport: Sendable {
             + "\(s.bonds.collapsedFrames) collapsed frame(s) in all"
     }
 
+    /// "yes" with the first clash, or "no" with the closest contact; "—" without solute contacts.
+    public static func clashText(_ s: TrajectorySummary) -> String {
+        guard let c = s.contacts else { return "—" }
+        func pair(_ p: TrajectorySummary.Contact) -> String {
+            p.labels.joined(separator: " · ") + " (atoms \(p.atoms[0])–\(p.atoms[1])) at frame \(p.frame) (t = \(number(p.time, 3)) ps)"
+        }
+        guard let first = c.firstClash else { return "no (closest \(number(c.closest.distance, 3)) Å: " + pair(c.closest) + ")" }
+        return "**yes**: first \(number(first.distance, 3)) Å, " + pair(first) + "; \(c.clashFrames) frame(s) with a pair under "
+            + "\(number(c.clashDistance, 2)) Å, closest \(number(c.closest.distance, 3)) Å"
+    }
+
     /// Rows of the summary table: metric, then one cell per trajectory.
     public var rows: [(String, [String])] {
         func cells(_ f: (TrajectorySummary) -> String) -> [String] { summaries.map(f) }
@@ -78,6 +89,10 @@ public struct ComparisonReport: Sendable {
                 "\(Self.number($0.angles.rmsDeviation, 2)) / \(Self.number($0.angles.freeRMSDeviation, 2))"
             }),
             ("max angle deviation", cells { s in s.angles.maximum.map { Self.describe($0, unit: "°", decimals: 1) } ?? "—" }),
+            ("closest non-bonded solute pair, mean / min over frames (Å)", cells { s in
+                s.contacts.map { "\(Self.number($0.series.mean, 3)) / \(Self.number($0.series.minimum, 3))" } ?? "—"
+            }),
+            ("clash (non-bonded solute pair closer than the threshold)", cells(Self.clashText)),
             ("O–O g(r) first peak", cells { s in
                 guard let rdf = s.rdf else { return "—" }
                 guard let p = rdf.firstPeak else { return "none above 1" }

@@ -20,6 +20,9 @@ public final class TrajectoryAnalysis {
     private var gyration: [Double] = []
     private var temperatures: [Double] = []
     private var soluteTemperatures: [Double] = []
+    private var closestContacts: [Double] = []
+    private var closest: TrajectorySummary.Contact?, firstClash: TrajectorySummary.Contact?
+    private var clashFrames = 0
     private var framesWithoutVelocities = 0
     private var framesWithoutBox = 0
     private var bonded: BondedStatistics
@@ -50,6 +53,7 @@ public final class TrajectoryAnalysis {
             if !solute.isEmpty {
                 solute.withUnsafeMutableBufferPointer { system.solute.assemble(x, image: image, into: $0) }
                 solute.withUnsafeBufferPointer { s in
+                    if let c = system.contacts.closest(s, image: image) { addContact(c, frame: index, time: frame.time) }
                     reference.withUnsafeBufferPointer { r in
                         rmsd.append(Superposition(fitting: s, onto: r).rmsd)
                         if !system.soluteHeavyLocal.isEmpty {
@@ -82,6 +86,18 @@ public final class TrajectoryAnalysis {
             if let solute = system.soluteKinetics { soluteTemperatures.append(solute.temperature(velocities)) }
         } else {
             framesWithoutVelocities += 1
+        }
+    }
+
+    private func addContact(_ c: (i: Int, j: Int, distance: Double), frame: Int, time: Double) {
+        closestContacts.append(c.distance)
+        let atoms = [system.selection.solute[c.i], system.selection.solute[c.j]]
+        let contact = TrajectorySummary.Contact(frame: frame, time: time, atoms: atoms.map { $0 + 1 }, labels: atoms.map(system.label),
+                                                distance: c.distance)
+        if closest == nil || c.distance < closest!.distance { closest = contact }
+        if c.distance < options.clashDistance {
+            clashFrames += 1
+            if firstClash == nil { firstClash = contact }
         }
     }
 
@@ -149,6 +165,9 @@ public final class TrajectoryAnalysis {
             file: file, frames: frameIndices.count, frameIndices: frameIndices, time: times,
             rmsd: rmsd.isEmpty ? nil : .init(rmsd), rmsdHeavy: rmsdHeavy.isEmpty ? nil : .init(rmsdHeavy),
             radiusOfGyration: gyration.isEmpty ? nil : .init(gyration), bonds: bonds, angles: angles, rdf: rdfSummary,
-            temperature: temperature, soluteTemperature: soluteTemperature, notes: notes)
+            temperature: temperature, soluteTemperature: soluteTemperature,
+            contacts: closest.map { .init(series: .init(closestContacts), closest: $0, clashDistance: options.clashDistance,
+                                          firstClash: firstClash, clashFrames: clashFrames) },
+            notes: notes)
     }
 }

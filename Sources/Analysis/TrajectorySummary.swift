@@ -75,6 +75,25 @@ public struct TrajectorySummary: Codable, Sendable {
         public var firstPeak: Peak?
     }
 
+    /// Two solute atoms that share no bond, angle or torsion, at one frame.
+    public struct Contact: Codable, Sendable {
+        public var frame: Int
+        public var time: Double
+        /// 1-based atom numbers and "CA (ALA 2)" labels.
+        public var atoms: [Int]
+        public var labels: [String]
+        public var distance: Double
+    }
+
+    /// Per frame the closest such pair's distance; the closest of all, and clashes (closer than `clashDistance`).
+    public struct Contacts: Codable, Sendable {
+        public var series: Series
+        public var closest: Contact
+        public var clashDistance: Double
+        public var firstClash: Contact?
+        public var clashFrames: Int
+    }
+
     public struct Temperature: Codable, Sendable {
         public var series: Series
         public var degreesOfFreedom: Int
@@ -97,5 +116,7 @@ public struct TrajectorySummary: Codable, Sendable {
     public var temperature: Temperature?
     /// The solute atoms' own temperature (nil without velocities or solute).
     public var soluteTemperature: Temperature?
+    /// Non-bonded solute contacts (nil without at least two solute atoms).
+    public var contacts: Contacts?
     public var notes: [String]
 }

@@ -19,12 +19,13 @@ struct CompareCommand: Subcommand {
                        help: "Structure the RMSD is fitted to: B's first frame (default), the SYSTEM's coordinates, or a frame of any coordinate file."),
         ] + CommonOptions.frameRange("analysed", each: " in each trajectory") + [
             OptionSpec("collapse-threshold", value: "Å", help: "A bond further than this from its reference length r0 is a collapse (default 0.5)."),
+            OptionSpec("clash-distance", value: "Å", help: "Two solute atoms that share no bond, angle or torsion closer than this are a clash (default 1.4; classical MD keeps them ≥ ~1.5 Å apart)."),
             OptionSpec("rdf-max", value: "Å", help: "Range of the water O–O g(r) (default 8; cut to half the cell's smallest width if larger)."),
             OptionSpec("rdf-bin", value: "Å", help: "Bin width of the g(r) (default 0.05)."),
             OptionSpec("constraints", value: "hbonds|none",
                        help: "Constraints the runs held: hbonds (default, md simulate's rigid water and bonds to H) or none. Sets the temperature's degrees of freedom and which bonds and angles count as free."),
             OptionSpec("report", value: "OUT.md", help: "Write the report as Markdown, with its SVG plots beside it (OUT-rmsd.svg, OUT-rg.svg, OUT-bonds.svg, OUT-angles.svg, OUT-rdf.svg, OUT-temperature.svg)."),
-            OptionSpec("fail-on-collapse", help: "Exit with status 1 when either trajectory collapses (after printing the report)."),
+            OptionSpec("fail-on-collapse", help: "Exit with status 1 when either trajectory collapses or has a clash (after printing the report)."),
             CommonOptions.json, CommonOptions.overwrite, CommonOptions.quiet,
         ],
         discussion: """
@@ -36,6 +37,9 @@ struct CompareCommand: Subcommand {
                    cells too): RMS over all and over the free terms (those --constraints leaves
                    flexible), maximum, histograms of the free terms; the first frame where any bond is
                    more than --collapse-threshold from r0 is reported with the bond's atoms and residue
+          contacts the closest pair of solute atoms that share no bond, angle or torsion (outside the
+                   prmtop's exclusions), per frame; any closer than --clash-distance is a clash, which
+                   a learned force field without short-range repulsion can make while bonds hold
           g(r)     water O–O radial distribution function (periodic), its first peak, and the RMS
                    difference between the two trajectories' g(r)
           T        temperature from stored velocities, with 3N − constraints − 3 degrees of freedom
@@ -50,7 +54,7 @@ struct CompareCommand: Subcommand {
         Output: the summary tables in Markdown on standard output; with --report, the Markdown file and
         its plots instead (never replacing files without --overwrite); with --json, the same numbers and
         the per-frame series as JSON (sorted keys) on standard output.
-        Exit status: 0, or 1 for a bad file, and with --fail-on-collapse when a collapse is found.
+        Exit status: 0, or 1 for a bad file, and with --fail-on-collapse when a collapse or clash is found.
         """)
 
     static func run(_ arguments: ParsedArguments, console: Console) throws {
@@ -60,6 +64,7 @@ struct CompareCommand: Subcommand {
         }
         var options = AnalysisOptions()
         options.collapseThreshold = try positive(arguments, "collapse-threshold") ?? options.collapseThreshold
+        options.clashDistance = try positive(arguments, "clash-distance") ?? options.clashDistance
         options.rdfMaxDistance = try positive(arguments, "rdf-max") ?? options.rdfMaxDistance
         options.rdfBinWidth = try positive(arguments, "rdf-bin") ?? options.rdfBinWidth
         guard options.rdfBinWidth <= options.rdfMaxDistance else {
@@ -140,6 +145,7 @@ struct CompareCommand: Subcommand {
             let result = CompareJSON(system: prmtop.path, reference: referenceText, a: report.first, b: report.second,
                                      rdfRMSDifference: report.rdfRMSDifference, forces: forceResult,
                                      collapse: report.summaries.contains { $0.bonds.collapse != nil },
+                                     clash: report.summaries.contains { $0.contacts?.firstClash != nil },
                                      report: outputs?.report, plots: outputs?.plots)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -149,15 +155,17 @@ struct CompareCommand: Subcommand {
             console.print("wrote \(outputs.report) and \(outputs.plots.count) plots beside it")
             for (name, summary) in zip(["A", "B"], report.summaries) {
                 console.print("\(name) collapse: " + ComparisonReport.collapseText(summary).replacingOccurrences(of: "**", with: ""))
+                console.print("\(name) clash: " + ComparisonReport.clashText(summary).replacingOccurrences(of: "**", with: ""))
             }
         } else {
             console.print(markdown.trimmingCharacters(in: .newlines))
         }
         if arguments.flag("fail-on-collapse") {
-            let collapsed = zip(paths, report.summaries).filter { $0.1.bonds.collapse != nil }
-            if !collapsed.isEmpty {
-                throw CollapseDetected(files: collapsed.map { "\($0.0): " + ComparisonReport.collapseText($0.1).replacingOccurrences(of: "**", with: "") })
+            let failures = zip(paths, report.summaries).flatMap { path, s -> [String] in
+                (s.bonds.collapse == nil ? [] : ["\(path): collapse " + ComparisonReport.collapseText(s)])
+                    + (s.contacts?.firstClash == nil ? [] : ["\(path): clash " + ComparisonReport.clashText(s)])
             }
+            if !failures.isEmpty { throw CollapseDetected(files: failures.map { $0.replacingOccurrences(of: "**", with: "") }) }
         }
     }
 
@@ -189,7 +197,7 @@ struct CompareCommand: Subcommand {
 /// --fail-on-collapse found one: exit status 1, naming where.
 struct CollapseDetected: Error, CustomStringConvertible {
     var files: [String]
-    var description: String { "collapse detected (--fail-on-collapse): " + files.joined(separator: "; ") }
+    var description: String { "collapse or clash detected (--fail-on-collapse): " + files.joined(separator: "; ") }
 }
 
 /// The report and its plots: OUT.md and OUT-NAME.svg beside it.
@@ -221,6 +229,7 @@ struct CompareJSON: Encodable {
     var rdfRMSDifference: Double?
     var forces: ForceComparison.Result
     var collapse: Bool
+    var clash: Bool
     var report: String?
     var plots: [String]?
 }

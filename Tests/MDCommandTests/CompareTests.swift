@@ -93,8 +93,8 @@ final class CompareTests: XCTestCase {
 
         let failing = Run(["compare", s.broken, s.good, "--system", system, "--quiet", "--fail-on-collapse"])
         XCTAssertEqual(failing.status, 1)
-        XCTAssertTrue(failing.err.contains("collapse detected"), failing.err)
-        XCTAssertTrue(failing.err.contains("broken.nc: yes: first at frame \(brokenFrame)"), failing.err)
+        XCTAssertTrue(failing.err.contains("collapse or clash detected"), failing.err)
+        XCTAssertTrue(failing.err.contains("broken.nc: collapse yes: first at frame \(brokenFrame)"), failing.err)
         XCTAssertFalse(failing.err.contains("good.nc"), failing.err)
         XCTAssertFalse(failing.out.isEmpty, "the report is printed before failing")
 
@@ -113,6 +113,56 @@ final class CompareTests: XCTestCase {
         let forces = try XCTUnwrap(report["forces"] as? [String: Any])
         XCTAssertEqual(forces["framesCompared"] as? Int, 4)
         XCTAssertEqual(forces["framesWithDifferentCoordinates"] as? Int, 1)
+    }
+
+    /// Solute atoms that share no bond, angle or torsion: the closest pair per frame against a brute-force
+    /// search over the prmtop's exclusions, and a hydrogen pushed to 1 Å of such a partner is a clash.
+    func testNonbondedContactsAndAPushedHydrogenAsAClash() throws {
+        let s = try setup()
+        let reader = try AmberNetCDFReader(s.good)
+        let frames = try (0..<reader.frameCount).map { try reader.frame($0) }
+        let solute = 0..<22
+        var excluded = Set<[Int]>()
+        for a in solute { for b in s.prmtop.exclusions[a] { excluded.insert([min(a, b), max(a, b)]) } }
+        func closest(_ f: Frame) -> (i: Int, j: Int, d: Double) {
+            var best = (i: 0, j: 0, d: Double.infinity)
+            for i in solute { for j in (i + 1)..<solute.upperBound where !excluded.contains([i, j]) {
+                let u = f.position(j) - f.position(i), d = (u * u).sum().squareRoot()
+                if d < best.d { best = (i, j, d) }
+            } }
+            return best
+        }
+        let report = try json(Run(["compare", s.good, s.good, "--system", system, "--quiet", "--json"]))
+        XCTAssertEqual(report["clash"] as? Bool, false)
+        let contacts = try XCTUnwrap((report["a"] as? [String: Any])?["contacts"] as? [String: Any])
+        let series = try XCTUnwrap((contacts["series"] as? [String: Any])?["values"] as? [Double])
+        XCTAssertEqual(series.count, frames.count)
+        for (k, d) in series.enumerated() { XCTAssertEqual(d, closest(frames[k]).d, accuracy: 1e-9, "frame \(k)") }
+
+        // Push a hydrogen of frame 2 to 1.0 Å from the nearest atom it shares no term with.
+        let hydrogens = solute.filter { s.prmtop.elements[$0] == .hydrogen }
+        var target = (h: 0, other: 0, d: Double.infinity)
+        for h in hydrogens { for o in solute where o != h && !excluded.contains([min(h, o), max(h, o)]) {
+            let u = frames[2].position(o) - frames[2].position(h), d = (u * u).sum().squareRoot()
+            if d < target.d { target = (h, o, d) }
+        } }
+        var pushed = frames
+        let u = frames[2].position(target.other) - frames[2].position(target.h)
+        for k in 0..<3 { pushed[2].positions[3 * target.h + k] += u[k] * (target.d - 1.0) / target.d }
+        let path = "\(Self.directory)/clash.nc"
+        let writer = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: s.prmtop.atomCount, contents: .init(of: pushed[0]), overwrite: true)
+        for f in pushed { try writer.append(f) }
+        writer.close()
+        let text = Run(["compare", path, s.good, "--system", system, "--quiet"])
+        let row = try XCTUnwrap(text.out.split(separator: "\n").first { $0.hasPrefix("| clash ") }, text.out)
+        let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertTrue(cells[1].hasPrefix("**yes**: first 1.000 Å"), cells[1])
+        XCTAssertTrue(cells[1].contains("at frame 2 "), cells[1])
+        XCTAssertTrue(cells[1].contains("\(min(target.h, target.other) + 1)–\(max(target.h, target.other) + 1)"), cells[1])
+        XCTAssertTrue(cells[2].hasPrefix("no (closest "), cells[2])
+        let failing = Run(["compare", path, s.good, "--system", system, "--quiet", "--fail-on-collapse"])
+        XCTAssertEqual(failing.status, 1)
+        XCTAssertTrue(failing.err.contains("clash.nc: clash yes: first 1.000 Å"), failing.err)
     }
 
     func testIntactCopyPassesAndIdenticalForcesScoreZero() throws {
