@@ -84,7 +84,7 @@ public struct LearnedModel {
         // Files written before priors existed have none.
         guard let prior = ForcePrior(rawValue: file.hyperParameters["prior"] ?? "none"),
               prior == .none || (target == .force && configuration.predictsVectors) else {
-            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"prior\" must be none, or amber-bonded for a vector force model (got \"\(file.hyperParameters["prior"]!)\")")
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"prior\" must be none, or amber-bonded or amber-bonded-lj for a vector force model (got \"\(file.hyperParameters["prior"]!)\")")
         }
         return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, target: target, huberDelta: delta,
                             prior: prior, provenance: file.provenance)

@@ -56,7 +56,8 @@ enum ForceSelection {
     static func prior(_ prior: ForcePrior, atoms: LearnedAtoms, prmtop: Prmtop) throws -> ForceProvider? {
         switch prior {
         case .none: return nil
-        case .amberBonded: return try BondedForceField(prmtop: prmtop, atoms: atoms.atoms(in: prmtop.topology))
+        case .amberBonded, .amberBondedLJ:
+            return try AmberPrior(prmtop: prmtop, atoms: atoms.atoms(in: prmtop.topology), lennardJones: prior == .amberBondedLJ)
         }
     }
 

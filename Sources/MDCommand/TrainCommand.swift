@@ -28,8 +28,8 @@ struct TrainCommand: Subcommand {
             OptionSpec("threads", value: "N", help: "Worker threads (default 2)."),
             OptionSpec("log", value: "FILE.csv", help: "Training log: one line per validation (default MODEL.log.csv)."),
             OptionSpec("resume", help: "Continue exactly from MODEL.checkpoint (written at every validation)."),
-            OptionSpec("prior", value: "none|amber-bonded",
-                       help: "What the network's forces are added to: none (default, the paper's: it predicts the whole force) or amber-bonded (the prmtop's bonds, angles, torsions and 1-4 pairs among the loss atoms, exact and conservative; the network learns the rest)."),
+            OptionSpec("prior", value: "none|amber-bonded|amber-bonded-lj",
+                       help: "What the network's forces are added to: none (default, the paper's: it predicts the whole force), amber-bonded (the prmtop's bonds, angles, torsions and 1-4 pairs among the loss atoms, exact and conservative; the network learns the rest) or amber-bonded-lj (also the Lennard-Jones between the loss atoms' non-excluded pairs: a repulsive core)."),
             OptionSpec("init", value: "MODEL", help: "Start from this model's parameters and output scale (same architecture and elements), e.g. to continue on more data."),
             CommonOptions.overwrite, CommonOptions.quiet,
         ],
@@ -71,7 +71,7 @@ struct TrainCommand: Subcommand {
             throw CommandLineError(command: spec.name, "--loss-atoms expects protein or all")
         }
         guard let prior = ForcePrior(rawValue: arguments.string("prior") ?? "none") else {
-            throw CommandLineError(command: spec.name, "--prior expects none or amber-bonded")
+            throw CommandLineError(command: spec.name, "--prior expects none, amber-bonded or amber-bonded-lj")
         }
         if prior != .none && (target != .force || order == 0) {
             throw CommandLineError(command: spec.name, "--prior applies to vector force models (order 1 or 2 on a force dataset)")

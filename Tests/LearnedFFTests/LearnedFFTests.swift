@@ -174,7 +174,7 @@ final class LearnedFFTests: XCTestCase {
         XCTAssertEqual(withPrior.prior, .amberBonded)
         XCTAssertEqual(LearnedModel(network: network, parameters: parameters).prior, .none)
 
-        let bonded = try BondedForceField(prmtop: prmtop, atoms: Array(0..<22))
+        let bonded = try AmberPrior(prmtop: prmtop, atoms: Array(0..<22))
         func forces(_ model: LearnedModel, prior: ForceProvider?) throws -> [Double] {
             let provider = try LearnedForceField(model: model, topology: prmtop.topology, elements: prmtop.elements, classical: classical,
                                                  prior: prior, source: "ala2-water")

@@ -311,7 +311,7 @@ final class EvaluateTests: XCTestCase {
         let perFrame = try XCTUnwrap(report["perFrame"] as? [[String: Any]])
         let prmtop = try Prmtop(contentsOf: prmtopPath)
         let model = try LearnedModel.load(path)
-        let bonded = try BondedForceField(prmtop: prmtop, atoms: Array(0..<prmtop.atomCount))
+        let bonded = try AmberPrior(prmtop: prmtop, atoms: Array(0..<prmtop.atomCount))
         for (k, entry) in perFrame.enumerated() {
             var frame = s.bareFrames[k]
             frame.forces = try Self.classicalForces(prmtop, frame.positions)
