@@ -99,9 +99,20 @@ extension LearnedModel {
     /// The network's output for `atoms` on a neighbour graph of the whole structure (computed over
     /// their receptive field, on `tape`), and the receptive field's size.
     public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], tape: Graph<Float>, threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
+        let (edges, input) = fieldInputs(graph: graph, atoms: atoms, channels: channels, threads: threads)
+        return (forward(edges: edges, input: input, tape: tape, threads: threads), edges.field.rows[0])
+    }
+
+    /// `run`'s first half, geometry only: the receptive field of `atoms` on `graph`, its edge
+    /// features and its input features. Apart from `forward` so that md-bench can time the two.
+    public func fieldInputs(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) -> (edges: EdgeFeatures<Float>, input: Tensor<Float>) {
         let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels, threads: threads)
-        let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
-        return (network(input, edges: edges, parameters: parameters.variables(in: tape), threads: threads).value, edges.field.rows[0])
+        return (edges, network.inputFeatures(channels: channels, field: edges.field))
+    }
+
+    /// `run`'s second half: the network over a receptive field's inputs (`fieldInputs`), on `tape`.
+    public func forward(edges: EdgeFeatures<Float>, input: Tensor<Float>, tape: Graph<Float>, threads: Int = 2) -> Tensor<Float> {
+        network(tape.constant(input), edges: edges, parameters: parameters.variables(in: tape), threads: threads).value
     }
 
     /// The network's vectors (flat, in the target's unit) for `atoms` of a structure, all of it as input.

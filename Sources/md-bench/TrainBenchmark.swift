@@ -12,17 +12,27 @@ import TensorCore
 /// keeps them; `--dump DIR` writes each batch (`TrainingBatchFile`) so that
 /// Benchmarks/e3nn_train.py times e3nn on the same steps.
 ///
-/// `md-bench train [DATASET] [--orders 1,2] [--threads 1,2] [--passes N] [--frames N] [--dump DIR]`
+/// `--forward-only` times instead what a learned MD step spends on the network for those atoms
+/// (`LearnedModel.run`, as `LearnedForceField` calls it): the forward pass on a non-recording tape,
+/// compared with e3nn's, and apart from it md's own extra, the receptive field with its edge and
+/// input features, which MD rebuilds every step. The k-NN graph is built before the clock starts.
+///
+/// `md-bench train [DATASET] [--orders 1,2] [--threads 1,2] [--passes N] [--frames N] [--dump DIR] [--forward-only]`
 enum TrainBenchmark {
+    /// One timed call: training's forward + backward and clip + Adam, or inference's forward pass
+    /// and receptive field + edge features (`other`); CPU time of the whole step, or of the forward pass.
+    struct Timing { let loss: Double?, network: Double, other: Double, cpu: Double }
+
     struct Step {
         var order: Int, threads: Int, batch: String, fieldAtoms: Int, lossAtoms: Int, layerEdges: [Int]
-        var loss: Double, gradientSeconds: Double, updateSeconds: Double, cpuSeconds: Double
-        var seconds: Double { gradientSeconds + updateSeconds }
+        var timing: Timing, forwardOnly: Bool
+        /// What e3nn_train.py times as well: the whole optimiser step, or the forward pass.
+        var seconds: Double { forwardOnly ? timing.network : timing.network + timing.other }
     }
 
     static func run(_ arguments: [String]) throws {
         var manifest = "trajectories/dataset.json", orders = [1, 2], threadCounts = [1, 2], passes = 1
-        var frameLimit: Int?, dump: String?
+        var frameLimit: Int?, dump: String?, forwardOnly = false
         var i = 0
         func value() -> String? { i + 1 < arguments.count ? arguments[i + 1] : nil }
         func integers(_ s: String?) -> [Int] { s?.split(separator: ",").compactMap { Int($0) } ?? [] }
@@ -33,6 +43,7 @@ enum TrainBenchmark {
             case "--passes": passes = Int(value() ?? "") ?? passes; i += 2
             case "--frames": frameLimit = Int(value() ?? ""); i += 2
             case "--dump": dump = value(); i += 2
+            case "--forward-only": forwardOnly = true; i += 1
             default: manifest = arguments[i]; i += 1
             }
         }
@@ -43,56 +54,72 @@ enum TrainBenchmark {
         var elements = TensorFieldNetworkConfiguration().elements
         elements += Set(frames.flatMap(\.elements)).subtracting(elements).sorted()
         if let dump { try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true) }
-        print("md-bench train: \(frames.count) train-split frames of \(manifest), \(passes) pass(es), load average \(loadAverage())")
-        printRow(["order", "threads", "step", "batch", "field atoms", "loss atoms", "edges (layers 1/2/3)", "loss",
-                  "fwd+bwd ms", "clip+Adam ms", "step ms", "CPU ms"])
-        printRow(Array(repeating: "---", count: 12))
+        print("md-bench train\(forwardOnly ? " --forward-only" : ""): \(frames.count) train-split frames of \(manifest), \(passes) pass(es), load average \(loadAverage())")
+        printRow(["order", "threads", "step", "batch", "field atoms", "loss atoms", "edges (layers 1/2/3)"]
+                 + (forwardOnly ? ["forward ms", "forward µs/loss atom", "field+edges ms", "forward CPU ms"]
+                                : ["loss", "fwd+bwd ms", "clip+Adam ms", "step ms", "CPU ms"]))
+        printRow(Array(repeating: "---", count: forwardOnly ? 11 : 12))
 
-        var steps: [Step] = [], parameterCounts: [String] = []
+        var steps: [Step] = [], parameterCounts: [String] = [], checks: [String] = []
         for order in orders {
             var configuration = TensorFieldNetworkConfiguration()
             configuration.maxDegree = order
             configuration.elements = elements
             let network = TensorFieldNetwork(configuration)
-            let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 1))
+            // Inference with a non-zero output layer, so that the check below compares something.
+            let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 1, zeroOutput: !forwardOnly))
             parameterCounts.append("order \(order) \(model.parameters.scalarCount)")
-            var examples: [TrainingExample] = []
+            var examples: [TrainingExample] = [], channels: [[Int]] = []
             for (b, frame) in frames.enumerated() {
-                let channels = try model.channels(for: frame.elements, source: frame.source)
-                examples.append(TrainingExample(frame: frame, network: network, channels: channels, lossAtoms: model.learnedAtoms))
+                channels.append(try model.channels(for: frame.elements, source: frame.source))
+                examples.append(TrainingExample(frame: frame, network: network, channels: channels[b], lossAtoms: model.learnedAtoms))
                 if let dump, order == orders[0] {
-                    try TrainingBatchFile.write(examples[b], frame: frame, network: network, channels: channels,
+                    try TrainingBatchFile.write(examples[b], frame: frame, network: network, channels: channels[b],
                                                 to: (dump as NSString).appendingPathComponent(String(format: "batch-%03d.safetensors", b)))
                 }
             }
+            let graphs = forwardOnly ? frames.map { network.graphBuilder.build(positions: $0.frame.positions, box: $0.frame.box) } : []
+            if forwardOnly { checks.append(checkInference(model, graph: graphs[0], example: examples[0], channels: channels[0])) }
             for threads in threadCounts {
-                var options = TrainingOptions()
-                options.threads = threads
-                let trainer = Trainer(model: model, training: examples, validation: [], options: options)
-                trainer.apply(trainer.gradients(examples[0]).gradients)  // warm-up, untimed (arena, thread pool)
+                let measure = forwardOnly ? inference(model, graphs: graphs, examples: examples, channels: channels, threads: threads)
+                                          : training(model, examples: examples, threads: threads)
+                _ = measure(0)  // warm-up, untimed (arena, thread pool)
                 for pass in 0..<passes {
                     for (b, example) in examples.enumerated() {
-                        let cpu = processCPUTime(), start = wallSeconds()
-                        let (loss, gradients) = trainer.gradients(example)
-                        let middle = wallSeconds()
-                        trainer.apply(gradients)
                         let field = example.edges.field
                         let step = Step(order: order, threads: threads, batch: label(frames[b]), fieldAtoms: example.fieldAtoms,
                                         lossAtoms: example.lossAtoms.count, layerEdges: (1...field.depth).map { field.edgeCount(layer: $0) },
-                                        loss: loss, gradientSeconds: middle - start, updateSeconds: wallSeconds() - middle,
-                                        cpuSeconds: processCPUTime() - cpu)
+                                        timing: measure(b), forwardOnly: forwardOnly)
                         steps.append(step)
+                        let t = step.timing
                         printRow(["\(order)", "\(threads)", "\(pass * examples.count + b + 1)", step.batch, "\(step.fieldAtoms)", "\(step.lossAtoms)",
-                                  step.layerEdges.map(String.init).joined(separator: "/"), String(format: "%.4f", loss),
-                                  milliseconds(step.gradientSeconds), milliseconds(step.updateSeconds), milliseconds(step.seconds),
-                                  milliseconds(step.cpuSeconds)])
+                                  step.layerEdges.map(String.init).joined(separator: "/")]
+                                 + (forwardOnly ? [milliseconds(t.network), microseconds(t.network / Double(step.lossAtoms)),
+                                                   milliseconds(t.other), milliseconds(t.cpu)]
+                                                : [String(format: "%.4f", t.loss!), milliseconds(t.network), milliseconds(t.other),
+                                                   milliseconds(step.seconds), milliseconds(t.cpu)]))
                     }
                 }
             }
         }
-        summarise(steps)
+        if forwardOnly { summariseInference(steps) } else { summarise(steps) }
         print("parameters: \(parameterCounts.joined(separator: ", "))")
+        checks.forEach { print($0) }
         print("load average at the end: \(loadAverage())")
+    }
+
+    /// md train's step: `Trainer.gradients` (timed as `network`), then `Trainer.apply`.
+    static func training(_ model: LearnedModel, examples: [TrainingExample], threads: Int) -> (Int) -> Timing {
+        var options = TrainingOptions()
+        options.threads = threads
+        let trainer = Trainer(model: model, training: examples, validation: [], options: options)
+        return { b in
+            let cpu = processCPUTime(), start = wallSeconds()
+            let (loss, gradients) = trainer.gradients(examples[b])
+            let middle = wallSeconds()
+            trainer.apply(gradients)
+            return Timing(loss: loss, network: middle - start, other: wallSeconds() - middle, cpu: processCPUTime() - cpu)
+        }
     }
 
     /// Per order and thread count: mean step time and throughput as Σ atoms / Σ wall time.
@@ -101,15 +128,21 @@ enum TrainBenchmark {
         printRow(["order", "threads", "steps", "mean field atoms", "mean loss atoms", "ms/step", "CPU ms/step",
                   "field atoms/s", "loss atoms/s"])
         printRow(Array(repeating: "---", count: 9))
-        var seen = Set<[Int]>()
-        for key in steps.map({ [$0.order, $0.threads] }) where seen.insert(key).inserted {
-            let group = steps.filter { [$0.order, $0.threads] == key }
+        for group in grouped(steps) {
             let n = Double(group.count), seconds = group.reduce(0) { $0 + $1.seconds }
             let field = group.reduce(0) { $0 + $1.fieldAtoms }, loss = group.reduce(0) { $0 + $1.lossAtoms }
-            printRow(["\(key[0])", "\(key[1])", "\(group.count)", String(format: "%.0f", Double(field) / n),
+            printRow(["\(group[0].order)", "\(group[0].threads)", "\(group.count)", String(format: "%.0f", Double(field) / n),
                       String(format: "%.0f", Double(loss) / n), milliseconds(seconds / n),
-                      milliseconds(group.reduce(0) { $0 + $1.cpuSeconds } / n),
+                      milliseconds(group.reduce(0) { $0 + $1.timing.cpu } / n),
                       String(format: "%.0f", Double(field) / seconds), String(format: "%.0f", Double(loss) / seconds)])
+        }
+    }
+
+    /// Steps grouped by order and thread count, in the order they ran.
+    static func grouped(_ steps: [Step]) -> [[Step]] {
+        var seen = Set<[Int]>()
+        return steps.map { [$0.order, $0.threads] }.filter { seen.insert($0).inserted }.map { key in
+            steps.filter { [$0.order, $0.threads] == key }
         }
     }
 
@@ -117,6 +150,8 @@ enum TrainBenchmark {
     static func label(_ frame: ForceFrame) -> String { "\(frame.system) \((frame.source as NSString).lastPathComponent)" }
 
     static func milliseconds(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1e3) }
+
+    static func microseconds(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1e6) }
 
     static func loadAverage() -> String {
         var load = [Double](repeating: 0, count: 3)

@@ -157,6 +157,28 @@ final class LearnedFFTests: XCTestCase {
         for i in 0..<22 { for a in 0..<3 { XCTAssertEqual(learned[3 * i + a], Double(whole[3 * i + a]) - mean[a], accuracy: 1e-4) } }
     }
 
+    /// A learned MD step's two halves (`fieldInputs`, then `forward`, as md-bench times them apart)
+    /// give the training path's prediction for the same atoms: same receptive field, same output.
+    func testMDStepHalvesMatchTheTrainingPrediction() throws {
+        let prmtop = try Prmtop(contentsOf: Self.fixture("ala2-water.prmtop"))
+        let frame = try AmberNetCDFReader(Self.fixture("ala2-water.equilibrated.ncrst")).frame(0)
+        let network = TensorFieldNetwork(.small(order: 2, channels: 8, outputScale: 20))
+        let model = LearnedModel(network: network, parameters: network.initialParameters(seed: 4, zeroOutput: false))
+        let channels = try model.channels(for: prmtop.elements, source: "ala2-water")
+        let atoms = Array(0..<22)
+        let example = TrainingExample(source: "", system: "", kind: "", positions: frame.positions, box: frame.box, channels: channels,
+                                      lossAtoms: atoms, targets: [Double](repeating: 0, count: 66), network: network)
+        let graph = network.graphBuilder.build(positions: frame.positions, box: frame.box)
+        let (edges, input) = model.fieldInputs(graph: graph, atoms: atoms, channels: channels, threads: 2)
+        XCTAssertEqual(edges.field.rows, example.edges.field.rows)
+        XCTAssertLessThan(edges.field.rows[0], prmtop.atomCount, "a receptive field, not the whole box")
+        XCTAssertEqual(input.scalars, example.input.scalars)
+        let output = model.forward(edges: edges, input: input, tape: Graph<Float>(recording: false), threads: 2).scalars.map(Double.init)
+        let reference = model.predictedForces(example)
+        XCTAssertGreaterThan(reference.map(abs).max()!, 0.1)
+        for k in 0..<66 { XCTAssertEqual(output[k], reference[k], accuracy: 1e-5 * max(1, abs(reference[k])), "component \(k)") }
+    }
+
     /// A model with the AMBER bonded prior drives its atoms with the network's forces plus the
     /// bonded terms among them; the prior survives the model file.
     func testPriorIsAddedToTheLearnedAtoms() throws {
