@@ -3,7 +3,7 @@
 
     swift run -c release md-bench train --dump /tmp/md-batches        # md's steps, and the batches
     /work/venv/bin/python Benchmarks/e3nn_train.py /tmp/md-batches [--orders 1,2] [--threads 1,2] \
-        [--passes 1] [--json OUT]
+        [--passes 1] [--forward-only] [--json OUT]
 
 Each batch file (md-bench's TrainingBatchFile: one frame of the dataset's train split) holds the
 receptive field of the frame's loss atoms (protein atoms) in md's row order, the k-nearest edges
@@ -18,6 +18,10 @@ Not timed, on either side: the k-NN graph and the geometry-only edge inputs (sph
 radial basis, pair one-hots, w/sqrt(k)); md train builds them once per frame and keeps them, and so
 does this script per batch before the clock starts. One untimed warm-up step on the first batch,
 then every batch once per pass, in file order (md-bench's order).
+
+--forward-only times inference instead, as `md-bench train --forward-only` does for md: what a
+learned MD step spends in the network, the same layers over the same rows and edges under
+torch.no_grad(), no loss; per loss (learned) atom as well as per batch.
 """
 import argparse
 import glob
@@ -93,6 +97,16 @@ def train_step(model, optimizer, batch, order):
     return float(loss.detach()), t1 - t0, time.perf_counter() - t1
 
 
+def forward_step(model, batch):
+    """Inference as a learned MD step computes it; returns (prediction, seconds)."""
+    import torch
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        pred = model.propagate(batch.onehot, batch.src, batch.dst, *batch.edge_inputs,
+                               rows=batch.rows, layer_edges=batch.layer_edges)
+    return pred, time.perf_counter() - t0
+
+
 def row(cells):
     print("| " + " | ".join(cells) + " |")
 
@@ -103,6 +117,7 @@ def main():
     ap.add_argument("--orders", default="1,2")
     ap.add_argument("--threads", default="1,2", help="comma-separated torch.set_num_threads values")
     ap.add_argument("--passes", type=int, default=1)
+    ap.add_argument("--forward-only", action="store_true", help="time inference (no gradients, no update) instead of training steps")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="write every step's figures here")
     args = ap.parse_args()
@@ -116,13 +131,14 @@ def main():
     elements = meta["elements"].split(",")
     if meta.get("pair_radial") != "true":
         sys.exit(f"{paths[0]}: batches of a model without pair-aware radial functions; this script builds md's default")
-    print(f"e3nn_train: {len(paths)} batches from {args.batches}, elements {elements}, torch {torch.__version__},"
+    mode = " --forward-only" if args.forward_only else ""
+    print(f"e3nn_train{mode}: {len(paths)} batches from {args.batches}, elements {elements}, torch {torch.__version__},"
           f" e3nn {e3nn.__version__}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    row(["order", "threads", "step", "batch", "field atoms", "loss atoms", "edges (layers 1/2/3)", "loss",
-         "fwd+bwd ms", "clip+Adam ms", "step ms"])
-    row(["---"] * 11)
+    row(["order", "threads", "step", "batch", "field atoms", "loss atoms", "edges (layers 1/2/3)"]
+        + (["forward ms", "forward µs/loss atom"] if args.forward_only else ["loss", "fwd+bwd ms", "clip+Adam ms", "step ms"]))
+    row(["---"] * (9 if args.forward_only else 11))
 
-    steps = []
+    steps, checks = [], []
     for order in [int(o) for o in args.orders.split(",")]:
         batches = [Batch(p, len(elements)) for p in paths]
         for threads in [int(t) for t in args.threads.split(",")]:
@@ -131,31 +147,47 @@ def main():
             model = build_model(order, len(elements), pair_radial=True)
             for b in batches:
                 b.prepare(model)
-            optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-            train_step(model, optimizer, batches[0], order)  # warm-up, untimed
+            if args.forward_only:
+                optimizer = None
+                pred, _ = forward_step(model, batches[0])  # warm-up, untimed
+                checks.append(f"order {order}, {threads} threads, first batch: predicted forces {tuple(pred.shape)},"
+                              f" max |F| {float(pred.abs().max()):.3f} kcal/mol/Å")
+            else:
+                optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+                train_step(model, optimizer, batches[0], order)  # warm-up, untimed
             for p in range(args.passes):
                 for i, b in enumerate(batches):
-                    loss, fb, up = train_step(model, optimizer, b, order)
                     s = {"order": order, "threads": threads, "batch": b.label(), "field_atoms": b.rows[0],
-                         "loss_atoms": b.loss_atoms, "layer_edges": b.layer_edges, "loss": loss,
-                         "forward_backward_s": fb, "update_s": up, "step_s": fb + up}
+                         "loss_atoms": b.loss_atoms, "layer_edges": b.layer_edges}
+                    cells = [str(order), str(threads), str(p * len(batches) + i + 1), s["batch"], str(b.rows[0]),
+                             str(b.loss_atoms), "/".join(map(str, b.layer_edges))]
+                    if args.forward_only:
+                        _, fw = forward_step(model, b)
+                        s.update(forward_s=fw, step_s=fw)
+                        cells += [f"{fw * 1e3:.1f}", f"{fw / b.loss_atoms * 1e6:.1f}"]
+                    else:
+                        loss, fb, up = train_step(model, optimizer, b, order)
+                        s.update(loss=loss, forward_backward_s=fb, update_s=up, step_s=fb + up)
+                        cells += [f"{loss:.4f}", f"{fb * 1e3:.1f}", f"{up * 1e3:.1f}", f"{(fb + up) * 1e3:.1f}"]
                     steps.append(s)
-                    row([str(order), str(threads), str(p * len(batches) + i + 1), s["batch"], str(b.rows[0]),
-                         str(b.loss_atoms), "/".join(map(str, b.layer_edges)), f"{loss:.4f}",
-                         f"{fb * 1e3:.1f}", f"{up * 1e3:.1f}", f"{(fb + up) * 1e3:.1f}"])
+                    row(cells)
             parameters = parameter_breakdown(model)[0]
             print(f"order {order}, {threads} threads: {parameters} parameters")
             del model, optimizer
 
     print()
-    row(["order", "threads", "steps", "mean field atoms", "mean loss atoms", "ms/step", "field atoms/s", "loss atoms/s"])
-    row(["---"] * 8)
+    row(["order", "threads", "steps", "mean field atoms", "mean loss atoms", "ms/step", "field atoms/s", "loss atoms/s"]
+        + (["forward µs/loss atom"] if args.forward_only else []))
+    row(["---"] * (9 if args.forward_only else 8))
     for key in dict.fromkeys((s["order"], s["threads"]) for s in steps):
         group = [s for s in steps if (s["order"], s["threads"]) == key]
         seconds = sum(s["step_s"] for s in group)
         field, loss_atoms = sum(s["field_atoms"] for s in group), sum(s["loss_atoms"] for s in group)
         row([str(key[0]), str(key[1]), str(len(group)), f"{field / len(group):.0f}", f"{loss_atoms / len(group):.0f}",
-             f"{seconds / len(group) * 1e3:.1f}", f"{field / seconds:.0f}", f"{loss_atoms / seconds:.0f}"])
+             f"{seconds / len(group) * 1e3:.1f}", f"{field / seconds:.0f}", f"{loss_atoms / seconds:.0f}"]
+            + ([f"{seconds / loss_atoms * 1e6:.1f}"] if args.forward_only else []))
+    for c in checks:
+        print("check, " + c)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     if args.json:
