@@ -24,7 +24,7 @@ The architecture (md's, in e3nn terms; irreps of natural parity only, 0e 1o 2e, 
                   summed onto the centre; + x_i where l_out is also an input l (residual)
             SI_b: o3.Linear per l, D_k -> F_k                (F = 24, 12, 1)
             layers 1, 2: norm nonlinearity (l = 0: SiLU; l > 0: x sigmoid(|x| + b_c)) then
-                  normalization per atom per l: x / sqrt(mean_c |x_c|^2 + 1e-3)
+                  normalization per atom per l: x / sqrt(mean_c |x_c|^2 + 1)
   output    L >= 1: layer 3's 1x1o is the force vector (times a constant scale); L = 0: a scalar
             magnitude
   loss      mean over atoms of the paper's vector Huber loss h(|pred - target|), delta = 0.2306
@@ -53,7 +53,7 @@ RADIAL_HIDDEN = 32
 D = (24, 24, 12)  # SI_a output channels (convolution width) per layer
 F = (24, 12, 1)  # SI_b output channels per layer
 HUBER_DELTA = 0.2306  # kcal/mol/Å (the paper's 10 meV/Å)
-NORM_EPS = 1e-3
+NORM_EPS = 1.0  # md's EquivariantNormalization.epsilon (a soft squash, not a unit-norm projection)
 KCAL_PER_KJ = 1 / 4.184
 
 
@@ -194,7 +194,7 @@ def build_model(order, n_elements, pair_radial=False):
             return torch.cat(out, dim=1)
 
     class Normalize(torch.nn.Module):
-        """Per atom, per l: x / sqrt(mean over channels of |x_c|^2 + 1e-3)."""
+        """Per atom, per l: x / sqrt(mean over channels of |x_c|^2 + NORM_EPS)."""
 
         def __init__(self, irr):
             super().__init__()

@@ -21,7 +21,9 @@ then every batch once per pass, in file order (md-bench's order).
 
 --forward-only times inference instead, as `md-bench train --forward-only` does for md: what a
 learned MD step spends in the network, the same layers over the same rows and edges under
-torch.no_grad(), no loss; per loss (learned) atom as well as per batch.
+torch.no_grad(), no loss; per loss (learned) atom as well as per batch. When md-bench wrote its
+model and first prediction beside the batches (model-orderL.safetensors, prediction-orderL.safetensors),
+e3nn runs md's parameters (md_parameters.py) and the first batch's forces are compared with md's.
 """
 import argparse
 import glob
@@ -34,6 +36,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import md_parameters  # noqa: E402
 from e3nn_tfn import build_model, huber_loss, parameter_breakdown  # noqa: E402
 
 BATCH_FORMAT = "md-train-batch 1"
@@ -107,6 +110,16 @@ def forward_step(model, batch):
     return pred, time.perf_counter() - t0
 
 
+def compare_with_md(folder, order, pred, bases):
+    """e3nn's first-batch forces against md's (md_parameters.py's conversion), or what there is to say without md's."""
+    if bases is None:
+        return f"e3nn's own parameters (no model-order{order}.safetensors), forces {tuple(pred.shape)}, max |F| {float(pred.abs().max()):.3f}"
+    from safetensors.numpy import load_file
+    md = load_file(os.path.join(folder, f"prediction-order{order}.safetensors"))["forces"]
+    difference = np.abs(md_parameters.cartesian(pred.numpy(), bases) - md).max()
+    return f"md's parameters, {len(md)} forces against md's: max |Δ| {difference:.2e}, max |F| {np.abs(md).max():.3f} kcal/mol/Å"
+
+
 def row(cells):
     print("| " + " | ".join(cells) + " |")
 
@@ -149,9 +162,10 @@ def main():
                 b.prepare(model)
             if args.forward_only:
                 optimizer = None
+                md_model = os.path.join(args.batches, f"model-order{order}.safetensors")
+                bases = md_parameters.load(model, md_model) if os.path.exists(md_model) else None
                 pred, _ = forward_step(model, batches[0])  # warm-up, untimed
-                checks.append(f"order {order}, {threads} threads, first batch: predicted forces {tuple(pred.shape)},"
-                              f" max |F| {float(pred.abs().max()):.3f} kcal/mol/Å")
+                checks.append(f"order {order}, {threads} threads, first batch: " + compare_with_md(args.batches, order, pred, bases))
             else:
                 optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
                 train_step(model, optimizer, batches[0], order)  # warm-up, untimed

@@ -1,4 +1,5 @@
 import Equivariant
+import Foundation
 import LearnedFF
 import TensorCore
 
@@ -22,9 +23,18 @@ extension TrainBenchmark {
 
     /// The MD call on the first frame against the training path on the batch written for e3nn
     /// (`TrainingExample`, whose receptive field and edges `--dump` writes): the same prediction.
-    static func checkInference(_ model: LearnedModel, graph: NeighborGraph, example: TrainingExample, channels: [Int]) -> String {
-        let md = model.run(graph: graph, atoms: example.lossAtoms, channels: channels, tape: Graph<Float>(recording: false)).output.scalars
-        let batch = model.predictedForces(example)
+    /// With `dump`, also writes the model and this prediction there, so that e3nn_train.py can run
+    /// md's parameters and compare.
+    static func checkInference(_ model: LearnedModel, graph: NeighborGraph, example: TrainingExample, channels: [Int],
+                               dump: String?) throws -> String {
+        let output = model.run(graph: graph, atoms: example.lossAtoms, channels: channels, tape: Graph<Float>(recording: false)).output
+        let md = output.scalars, batch = model.predictedForces(example)
+        if let dump {
+            let order = model.configuration.maxDegree
+            try model.write(to: (dump as NSString).appendingPathComponent("model-order\(order).safetensors"))
+            try SafeTensors.write([("forces", .float(output))], metadata: ["batch": "batch-000.safetensors"],
+                                  to: (dump as NSString).appendingPathComponent("prediction-order\(order).safetensors"))
+        }
         let difference = zip(md, batch).map { abs(Double($0) - $1) }.max() ?? .nan
         return "check, order \(model.configuration.maxDegree), first batch: \(example.lossAtoms.count) predicted forces, MD's call against"
             + " the dumped batch's prediction: max |Δ| \(String(format: "%.2e", difference)), max |F| \(String(format: "%.3f", batch.map(abs).max() ?? .nan)) kcal/mol/Å"

@@ -79,7 +79,7 @@ enum TrainBenchmark {
                 }
             }
             let graphs = forwardOnly ? frames.map { network.graphBuilder.build(positions: $0.frame.positions, box: $0.frame.box) } : []
-            if forwardOnly { checks.append(checkInference(model, graph: graphs[0], example: examples[0], channels: channels[0])) }
+            if forwardOnly { checks.append(try checkInference(model, graph: graphs[0], example: examples[0], channels: channels[0], dump: dump)) }
             for threads in threadCounts {
                 let measure = forwardOnly ? inference(model, graphs: graphs, examples: examples, channels: channels, threads: threads)
                                           : training(model, examples: examples, threads: threads)
