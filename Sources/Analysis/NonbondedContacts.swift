@@ -30,7 +30,7 @@ public struct NonbondedContacts: Sendable {
         for i in 0..<solute.count {
             let excluded = excludedAbove[i]
             var next = 0
-            for j in (i + 1)..<max(i + 1, solute.count) {
+            for j in (i + 1)..<solute.count {
                 while next < excluded.count && Int(excluded[next]) < j { next += 1 }
                 if next < excluded.count && Int(excluded[next]) == j { continue }
                 let d = image.reduce(solute[j] - solute[i])

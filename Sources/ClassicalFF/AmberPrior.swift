@@ -10,7 +10,7 @@ import MDCore
 public final class AmberPrior: ForceProvider {
     public let terms: AmberTerms
     public var atomCount: Int { terms.atomCount }
-    /// The terms of the last `compute` (non-bonded ones zero).
+    /// The terms of the last `compute` (electrostatics zero, van der Waals only with Lennard-Jones).
     public private(set) var lastEnergies = EnergyTerms()
     private let coulomb: Double
     private let cmap: CMAPTerms?
@@ -49,7 +49,7 @@ public final class AmberPrior: ForceProvider {
         try self.init(terms: AmberTerms(prmtop), atoms: atoms, lennardJones: lennardJones)
     }
 
-    /// The bonded energy; forces on atoms outside the set are zero.
+    /// The prior's energy (bonded terms, and Lennard-Jones when asked); forces on atoms outside the set are zero.
     public func compute(positions: UnsafeBufferPointer<Double>, box: Box?, forces: UnsafeMutableBufferPointer<Double>) throws -> Double? {
         guard positions.count == 3 * atomCount, forces.count == 3 * atomCount else {
             throw ClassicalForceFieldError.badOptions("expected \(3 * atomCount) coordinates, got \(positions.count)")

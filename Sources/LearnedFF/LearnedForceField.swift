@@ -30,7 +30,8 @@ public final class LearnedForceField: ForceProvider {
 
     private let channels: [Int]
     private let tape = Graph<Float>(recording: false)
-    private var priorForces: [Double] = []
+    /// The prior's forces of the current step (empty without a prior).
+    private var priorForces: [Double]
     /// The k-nearest graph, kept across steps (rebuilding candidates only after half the skin).
     private let neighbours: NeighborCandidateList
 
@@ -42,6 +43,7 @@ public final class LearnedForceField: ForceProvider {
         precondition((prior != nil) == (model.prior != .none), "LearnedForceField: the model's prior is \(model.prior.rawValue)")
         precondition(prior == nil || prior!.atomCount == topology.atomCount, "LearnedForceField: prior of another system")
         self.prior = prior
+        priorForces = prior == nil ? [] : [Double](repeating: 0, count: 3 * topology.atomCount)
         atomCount = topology.atomCount
         self.model = model
         learnedAtoms = model.learnedAtoms.atoms(in: topology)
@@ -60,7 +62,6 @@ public final class LearnedForceField: ForceProvider {
         }
         guard !learnedAtoms.isEmpty else { return nil }
         if let prior {
-            if priorForces.isEmpty { priorForces = [Double](repeating: 0, count: 3 * atomCount) }
             _ = try priorForces.withUnsafeMutableBufferPointer { try prior.compute(positions: positions, box: box, forces: $0) }
         }
         tape.reset()
@@ -74,7 +75,10 @@ public final class LearnedForceField: ForceProvider {
         netForceSum += (net * net).sum().squareRoot(); calls += 1
         let shift = net / Double(learnedAtoms.count)
         for (r, atom) in learnedAtoms.enumerated() {
-            for a in 0..<3 { forces[3 * atom + a] = Double(p[3 * r + a]) - shift[a] + (priorForces.isEmpty ? 0 : priorForces[3 * atom + a]) }
+            for a in 0..<3 { forces[3 * atom + a] = Double(p[3 * r + a]) - shift[a] }
+        }
+        if prior != nil {
+            for atom in learnedAtoms { for a in 0..<3 { forces[3 * atom + a] += priorForces[3 * atom + a] } }
         }
         return nil
     }

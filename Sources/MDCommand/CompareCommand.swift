@@ -70,10 +70,7 @@ struct CompareCommand: Subcommand {
         guard options.rdfBinWidth <= options.rdfMaxDistance else {
             throw CommandLineError(command: command, "--rdf-bin must not exceed --rdf-max")
         }
-        let stride = try arguments.value("stride", as: Int.self) ?? 1
-        guard stride >= 1 else { throw CommandLineError(command: command, "--stride must be at least 1") }
-        let first = try arguments.value("first", as: Int.self) ?? 0
-        let last = try arguments.value("last", as: Int.self) ?? -1
+        let range = try FrameRange(arguments)
         let constraintsText = arguments.string("constraints") ?? "hbonds"
         guard let constraints = ConstraintRule(rawValue: constraintsText) else {
             throw CommandLineError(command: command, "--constraints expects hbonds or none, got '\(constraintsText)'")
@@ -96,13 +93,7 @@ struct CompareCommand: Subcommand {
             }
             return source
         }
-        let indices = try sources.map { source -> [Int] in
-            let selected = FrameSource.indices(count: source.frameCount, first: first, last: last, stride: stride)
-            guard !selected.isEmpty else {
-                throw FileFormatError(file: source.path, "has \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s"); --first \(first) --last \(last) selects none")
-            }
-            return selected
-        }
+        let indices = try sources.map(range.indices)
 
         let (referenceFrame, referenceText) = try reference(arguments.string("reference") ?? "b", system: system, b: sources[1], atomCount: prmtop.atomCount)
         let analysisSystem = AnalysisSystem(prmtop: prmtop, constraints: constraints)

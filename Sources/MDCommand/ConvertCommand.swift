@@ -28,17 +28,10 @@ struct ConvertCommand: Subcommand {
         }
         let overwrite = arguments.flag("overwrite")
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        let ranged = ["first", "last", "stride"].filter { arguments.string($0) != nil }
-        if index != nil, let name = ranged.first {
+        if index != nil, let name = FrameRange.given(arguments) {
             throw CommandLineError(command: spec.name, "--\(name) selects frames; \(arguments.positionals[0]) already names one")
         }
-        let stride = try arguments.value("stride", as: Int.self) ?? 1
-        guard stride >= 1 else { throw CommandLineError(command: spec.name, "--stride must be at least 1") }
-        let first = try arguments.value("first", as: Int.self) ?? 0, lastSelected = try arguments.value("last", as: Int.self) ?? -1
-        let all = index.map { [$0] } ?? FrameSource.indices(count: source.frameCount, first: first, last: lastSelected, stride: stride)
-        guard !all.isEmpty else {
-            throw FileFormatError(file: inputPath, "has \(source.frameCount) frame\(source.frameCount == 1 ? "" : "s"); --first \(first) --last \(lastSelected) selects none")
-        }
+        let all = try index.map { [$0] } ?? FrameRange(arguments).indices(of: source)
         let last = index ?? all.last!
         let reference = try classicalReference(arguments, prmtop: prmtop, source: source, format: ext)
         switch ext {

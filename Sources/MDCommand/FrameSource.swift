@@ -44,11 +44,33 @@ struct FrameSource {
         return (text, nil)
     }
 
-    /// Frame indices first…last (inclusive; negative from the end) every `stride`, within a file of `count` frames.
-    static func indices(count: Int, first: Int, last: Int, stride step: Int) -> [Int] {
+}
+
+/// The frames --first, --last and --stride select (`CommonOptions.frameRange`).
+struct FrameRange {
+    let first: Int, last: Int, stride: Int
+
+    init(_ arguments: ParsedArguments) throws {
+        stride = try arguments.value("stride", as: Int.self) ?? 1
+        guard stride >= 1 else { throw CommandLineError(command: arguments.command, "--stride must be at least 1") }
+        first = try arguments.value("first", as: Int.self) ?? 0
+        last = try arguments.value("last", as: Int.self) ?? -1
+    }
+
+    /// Whether any of the three was given.
+    static func given(_ arguments: ParsedArguments) -> String? {
+        ["first", "last", "stride"].first { arguments.string($0) != nil }
+    }
+
+    /// Frame indices first…last (inclusive; negative from the end) every `stride` within the file;
+    /// an empty selection is an error naming the file.
+    func indices(of source: FrameSource) throws -> [Int] {
+        let count = source.frameCount
         let from = first < 0 ? count + first : first
         let to = min(last < 0 ? count + last : last, count - 1)
-        guard from >= 0, from <= to else { return [] }
-        return Array(Swift.stride(from: from, through: to, by: step))
+        guard from >= 0, from <= to else {
+            throw FileFormatError(file: source.path, "has \(count) frame\(count == 1 ? "" : "s"); --first \(first) --last \(last) selects none")
+        }
+        return Array(Swift.stride(from: from, through: to, by: stride))
     }
 }
