@@ -30,16 +30,22 @@ public struct LearnedModel {
     public var huberDelta: Double
     /// What the output is added to (force models only).
     public var prior: ForcePrior
+    /// Weight of the magnitude-error term added to the vector loss (0: the paper's loss alone).
+    public var magnitudeLossWeight: Double
     public var provenance: [String: String]
 
     public static let paperHuberDelta = PredictionTarget.force.paperHuberDelta
 
     public init(network: TensorFieldNetwork, parameters: Parameters<Float>, learnedAtoms: LearnedAtoms = .protein,
-                target: PredictionTarget = .force, huberDelta: Double? = nil, prior: ForcePrior = .none, provenance: [String: String] = [:]) {
+                target: PredictionTarget = .force, huberDelta: Double? = nil, prior: ForcePrior = .none, magnitudeLossWeight: Double = 0,
+                provenance: [String: String] = [:]) {
         precondition(prior == .none || (target == .force && network.configuration.predictsVectors),
                      "LearnedModel: a prior needs a vector force model")
+        precondition(magnitudeLossWeight >= 0 && (magnitudeLossWeight == 0 || network.configuration.predictsVectors),
+                     "LearnedModel: a magnitude loss term needs a vector model")
         self.network = network; self.parameters = parameters; self.learnedAtoms = learnedAtoms; self.target = target
-        self.huberDelta = huberDelta ?? target.paperHuberDelta; self.prior = prior; self.provenance = provenance
+        self.huberDelta = huberDelta ?? target.paperHuberDelta; self.prior = prior
+        self.magnitudeLossWeight = magnitudeLossWeight; self.provenance = provenance
     }
 
     public var configuration: TensorFieldNetworkConfiguration { network.configuration }
@@ -50,6 +56,7 @@ public struct LearnedModel {
         h["huber_delta"] = "\(huberDelta)"
         h["target"] = target.hyperParameter(predictsVectors: configuration.predictsVectors)
         if prior != .none { h["prior"] = prior.rawValue }
+        if magnitudeLossWeight > 0 { h["magnitude_loss_weight"] = "\(magnitudeLossWeight)" }
         let unit = target == .force ? "kcal/mol/A" : "A"
         let file = ModelFile(tensors: parameters.names.map { ($0, AnyTensor.float(parameters[$0]!)) }, hyperParameters: h,
                              elements: configuration.elements.map(\.symbol),
@@ -86,8 +93,13 @@ public struct LearnedModel {
               prior == .none || (target == .force && configuration.predictsVectors) else {
             throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"prior\" must be none, or amber-bonded or amber-bonded-lj for a vector force model (got \"\(file.hyperParameters["prior"]!)\")")
         }
+        // Files written before the magnitude term existed have none.
+        guard let magnitudeWeight = Double(file.hyperParameters["magnitude_loss_weight"] ?? "0"), magnitudeWeight >= 0,
+              magnitudeWeight == 0 || configuration.predictsVectors else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"magnitude_loss_weight\" must be a non-negative number, and 0 for an order-0 model (got \"\(file.hyperParameters["magnitude_loss_weight"]!)\")")
+        }
         return LearnedModel(network: network, parameters: parameters, learnedAtoms: atoms, target: target, huberDelta: delta,
-                            prior: prior, provenance: file.provenance)
+                            prior: prior, magnitudeLossWeight: magnitudeWeight, provenance: file.provenance)
     }
 
     /// Each atom's one-hot channel; an element the model never saw is an error naming it.

@@ -77,11 +77,16 @@ public struct ExampleSet {
 
 extension LearnedModel {
     /// The paper's loss on a prediction: the mean over atoms of the Huber function of the error
-    /// vector's norm (of the magnitude error for an order-0 model).
+    /// vector's norm (of the magnitude error for an order-0 model), plus, for a vector model with a
+    /// `magnitudeLossWeight`, that weight times the same Huber mean of the magnitude error: the vector
+    /// loss alone is least when magnitudes shrink where the direction is uncertain.
     public func loss(prediction: Variable<Float>, target: Variable<Float>) -> Variable<Float> {
-        let error = prediction - target
-        let size = configuration.predictsVectors ? error.norm(epsilon: 1e-12) : error.squared().apply(.sqrt)
-        return size.huber(delta: Float(huberDelta)).mean()
+        let delta = Float(huberDelta)
+        guard configuration.predictsVectors else { return (prediction - target).squared().apply(.sqrt).huber(delta: delta).mean() }
+        let vectorLoss = (prediction - target).norm(epsilon: 1e-12).huber(delta: delta).mean()
+        guard magnitudeLossWeight > 0 else { return vectorLoss }
+        let magnitudeError = prediction.norm(epsilon: 1e-12) - target.norm()
+        return vectorLoss + magnitudeError.huber(delta: delta).mean() * Float(magnitudeLossWeight)
     }
 
     /// The prediction for an example's loss atoms on `graph` (recording or not).

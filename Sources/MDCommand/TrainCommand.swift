@@ -16,6 +16,7 @@ struct TrainCommand: Subcommand {
             OptionSpec("steps", value: "N", help: "Optimiser steps, one frame each (default 3000)."),
             OptionSpec("lr", value: "RATE", help: "Adam learning rate (default 0.005), halved when validation stalls."),
             OptionSpec("huber-delta", value: "DELTA", help: "δ of the vector Huber loss in the target's unit (default the paper's: 0.2306 kcal/mol/Å = 10 meV/Å for forces, 1 Å for refinement)."),
+            OptionSpec("magnitude-weight", value: "W", help: "Add W times the Huber loss of the magnitude error to the vector loss (default 0, the paper's loss; order 1 or 2). The vector loss alone shrinks magnitudes where the direction is uncertain."),
             OptionSpec("radial-cutoff", value: "R", help: "Cutoff of the radial basis, Å (default 6 for forces; 12 for refinement, whose 50 nearest heavy atoms reach 6.5 Å on median and up to 13 Å)."),
             OptionSpec("warmup", value: "N", help: "Linear learning-rate warm-up steps (default 100)."),
             OptionSpec("validation-interval", value: "N", help: "Steps between validations, checkpoints and model writes (default 250)."),
@@ -79,6 +80,10 @@ struct TrainCommand: Subcommand {
         let huberDelta = try arguments.value("huber-delta", as: Double.self) ?? target.paperHuberDelta
         let radialCutoff = try arguments.value("radial-cutoff", as: Double.self) ?? (target == .force ? 6 : 12)
         guard huberDelta > 0, radialCutoff > 0 else { throw CommandLineError(command: spec.name, "--huber-delta and --radial-cutoff must be positive") }
+        let magnitudeWeight = try arguments.value("magnitude-weight", as: Double.self) ?? 0
+        guard magnitudeWeight >= 0, magnitudeWeight == 0 || order > 0 else {
+            throw CommandLineError(command: spec.name, "--magnitude-weight must be at least 0, and applies to vector models (order 1 or 2)")
+        }
         let resume = arguments.flag("resume")
         let checkpoint = out + ".checkpoint", logPath = arguments.string("log") ?? out + ".log.csv"
         for path in [out, logPath] where FileManager.default.fileExists(atPath: path) && !arguments.flag("overwrite") && !resume {
@@ -124,13 +129,14 @@ struct TrainCommand: Subcommand {
         }
         let network = TensorFieldNetwork(configuration)
         var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms,
-                                 target: target, huberDelta: huberDelta, prior: prior)
+                                 target: target, huberDelta: huberDelta, prior: prior, magnitudeLossWeight: magnitudeWeight)
         let (training, validation) = try data.examples(model: model, console: console, quiet: arguments.flag("quiet"))
         let fieldAtoms = data.meanFieldAtoms ?? (0..<training.count).reduce(0) { $0 + training[$1].fieldAtoms } / training.count
         console.printError("md train: order \(order), \(network.parameterShapes.reduce(0) { $0 + $1.1.count }) parameters; "
             + "\(training.count) training \(data.unit)s from \(data.trainingSystems.count) systems, \(validation.count) validation \(data.unit)s from "
             + "\(data.validationSystems.count); loss on \(lossAtoms.rawValue) atoms; mean receptive field \(fieldAtoms) atoms; "
-            + String(format: "output scale %.3f %@, Huber δ %.4f %@", configuration.outputScale, target.unit, huberDelta, target.unit))
+            + String(format: "output scale %.3f %@, Huber δ %.4f %@", configuration.outputScale, target.unit, huberDelta, target.unit)
+            + (magnitudeWeight > 0 ? String(format: ", magnitude loss weight %g", magnitudeWeight) : ""))
 
         model.provenance = ["dataset": arguments.positionals[0], "created": ISO8601DateFormatter().string(from: Date()),
                             "training_\(data.unit)s": "\(training.count)", "validation_\(data.unit)s": "\(validation.count)",

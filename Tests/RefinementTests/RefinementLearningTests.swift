@@ -83,6 +83,29 @@ final class RefinementLearningTests: XCTestCase {
         XCTAssertEqual(loaded.learnedAtoms, .all)
     }
 
+    /// The loss with a magnitude term, computed by hand from the predicted and true vectors: the mean
+    /// Huber of |p − t| plus the weight times the mean Huber of |p| − |t|; the file keeps the weight.
+    func testMagnitudeTermAddsTheHuberOfTheMagnitudeError() throws {
+        var model = model(order: 2)
+        model.magnitudeLossWeight = 0.5
+        let example = try samples()[0].example(model: model)
+        let graph = Graph<Float>(recording: false)
+        let prediction = model.predict(example, on: graph, parameters: model.parameters.variables(in: graph))
+        let loss = Double(model.loss(prediction: prediction, target: graph.constant(example.target)).value.scalar)
+        let p = model.forces(example, output: prediction.value), t = example.targetVectors
+        func huber(_ r: Double) -> Double { abs(r) <= 1 ? r * r / 2 : abs(r) - 0.5 }
+        func norm(_ v: [Double], _ i: Int) -> Double { (0..<3).map { v[3 * i + $0] * v[3 * i + $0] }.reduce(0, +).squareRoot() }
+        let n = example.lossAtoms.count
+        let vectorTerm = (0..<n).map { i in huber(norm(zip(p, t).map { $0 - $1 }, i)) }.reduce(0, +) / Double(n)
+        let magnitudeTerm = (0..<n).map { i in huber(norm(p, i) - norm(t, i)) }.reduce(0, +) / Double(n)
+        XCTAssertGreaterThan(magnitudeTerm, 0.01, "the untrained model's magnitudes must be off for this test to mean anything")
+        XCTAssertEqual(loss, vectorTerm + 0.5 * magnitudeTerm, accuracy: 1e-5 * loss)
+
+        let path = "\(directory!)/magnitude.safetensors"
+        try model.write(to: path)
+        XCTAssertEqual(try LearnedModel.load(path).magnitudeLossWeight, 0.5)
+    }
+
     func testTrainingLowersTheRefinementLoss() throws {
         let samples = try samples()
         let model = model(order: 1, seed: 2)
