@@ -88,10 +88,9 @@ def cmd_manifest(a):
             "residues": r["residues"],
             "atoms": r["atoms"],
             "prmtop": f"{r['id']}/{r['id']}.prmtop",
-            "trajectories": [
-                {"path": f"{r['id']}/thermal.nc", "kind": "thermal", "frames": r["thermal_frames"]},
-                {"path": f"{r['id']}/minimized.nc", "kind": "minimized", "frames": r["minimized_frames"]},
-            ],
+            "trajectories": ([{"path": f"{r['id']}/thermal.nc", "kind": "thermal", "frames": r["thermal_frames"]}]
+                             if r["thermal_frames"] else [])
+                            + [{"path": f"{r['id']}/minimized.nc", "kind": "minimized", "frames": r["minimized_frames"]}],
         })
         for t in proteins[-1]["trajectories"]:
             p = os.path.join(a.outdir, t["path"])
@@ -122,8 +121,8 @@ def cmd_manifest(a):
     for p in proteins:
         c = counts.setdefault(p["split"], [0, 0, 0, 0])
         c[0] += 1
-        c[1] += p["trajectories"][0]["frames"]
-        c[2] += p["trajectories"][1]["frames"]
+        for t in p["trajectories"]:
+            c[1 if t["kind"] == "thermal" else 2] += t["frames"]
         c[3] += p["atoms"]
     for s in ("train", "validation", "test"):
         if s in counts:
@@ -184,10 +183,14 @@ def cmd_record(a):
             box = np.asarray(d["cell_lengths"][-1]) if "cell_lengths" in d.variables else None
             return n, f, box
 
-    nth, _, _ = frames(os.path.join(w, "thermal.nc"))
+    # --frames 0 builds minimised structures only: no NPT or thermal stage
+    thermal = a.thermal_frames > 0
+    nth = frames(os.path.join(w, "thermal.nc"))[0] if thermal else 0
     nmin, fmin, box0 = frames(os.path.join(w, "minimized.nc"))
-    with netCDF4.Dataset(os.path.join(w, "npt.ncrst")) as d:
-        box1 = np.asarray(d["cell_lengths"][:])
+    box1 = None
+    if thermal:
+        with netCDF4.Dataset(os.path.join(w, "npt.ncrst")) as d:
+            box1 = np.asarray(d["cell_lengths"][:])
     minline = open(os.path.join(w, "minimize.log")).read()
     import re
     m = re.search(r"in (\d+) iterations, largest force ([0-9.]+)", minline)
@@ -199,7 +202,7 @@ def cmd_record(a):
         "disulfides": len(prep["disulfides"]), "altloc_residues": prep["altloc_residues"], "mse": prep["mse"],
         "chain_breaks": prep["breaks"], "dropped_residues": " ".join(prep["dropped_residues"]),
         "box_start_A": "x".join(f"{x:.2f}" for x in box0),
-        "box_npt_A": "x".join(f"{x:.2f}" for x in box1),
+        "box_npt_A": "x".join(f"{x:.2f}" for x in box1) if box1 is not None else "",
         "min_iterations": int(m.group(1)) if m else "", "min_max_force": float(m.group(2)) if m else "",
         "min_protein_mean_force": round(float(np.linalg.norm(fmin[0, :nprot], axis=1).mean()), 3),
         "thermal_frames": nth, "minimized_frames": nmin,
@@ -208,8 +211,9 @@ def cmd_record(a):
         if k in times:
             rec[f"seconds_{k}"] = round(float(times[k]), 1)
     cpu = dict(kv.split("=") for kv in a.cpu.split(",")) if a.cpu else {}
-    if cpu and all(cpu.get(k) for k in ("minimize", "npt", "nvt")):
-        rec["cpu_seconds_md"] = round(sum(float(cpu[k]) for k in ("minimize", "npt", "nvt")), 1)
+    stages = ("minimize", "npt", "nvt") if thermal else ("minimize",)
+    if cpu and all(cpu.get(k) for k in stages):
+        rec["cpu_seconds_md"] = round(sum(float(cpu[k]) for k in stages), 1)
     print(json.dumps(rec))
 
 
@@ -236,6 +240,7 @@ def main():
     s.add_argument("--chain", required=True)
     s.add_argument("--split", required=True)
     s.add_argument("--order", type=int, required=True)
+    s.add_argument("--thermal-frames", type=int, required=True, help="0: minimised structure only")
     s.add_argument("--times", default="", help="wall seconds: tleap=S,minimize=S,npt=S,nvt=S,total=S")
     s.add_argument("--cpu", default="", help="CPU seconds of md: minimize=S,npt=S,nvt=S")
     a = ap.parse_args()

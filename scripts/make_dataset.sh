@@ -40,7 +40,8 @@
 #   --out DIR             output folder (default trajectories/ in the repository)
 #   --work DIR            intermediate files (default OUT/.work)
 #   --count N             build the N smallest proteins when no ids are given (default 8)
-#   --frames N            thermal frames per protein (default 10)
+#   --frames N            thermal frames per protein (default 10); 0 builds minimised structures
+#                         only (no NPT or NVT stage): the paper's setting, one structure per protein
 #   --interval-ps P       ps between thermal frames (default 1)
 #   --npt-ps P            NPT equilibration (default 10)
 #   --minimize N          FIRE iterations at most (default 5000)
@@ -205,7 +206,7 @@ for line in "${CHOSEN[@]}"; do
   log "  $(grep -o 'minimised.*' "$W/minimize.log" | head -1) ($(timing minimize) s)"
 
   # 3. NPT equilibration from the minimised structure (velocities drawn at 300 K)
-  if [ "$(cat "$W/npt.stamp" 2>/dev/null)" != "$STAMP_NPT" ]; then
+  if [ "$FRAMES" -gt 0 ] && [ "$(cat "$W/npt.stamp" 2>/dev/null)" != "$STAMP_NPT" ]; then
     rm -f "$W/nvt.stamp"
     t=$(now)
     rm -f "$W/npt.cpu.raw"
@@ -216,12 +217,12 @@ for line in "${CHOSEN[@]}"; do
     since "$t" > "$W/npt.seconds"
     echo "$STAMP_NPT" > "$W/npt.stamp"
   fi
-  log "  NPT: $(tail -1 "$W/npt.log") ($(timing npt) s); volume $(sed -n 2p "$W/npt.csv" | cut -d, -f7) -> $(tail -1 "$W/npt.csv" | cut -d, -f7) A^3"
+  [ "$FRAMES" -gt 0 ] && log "  NPT: $(tail -1 "$W/npt.log") ($(timing npt) s); volume $(sed -n 2p "$W/npt.csv" | cut -d, -f7) -> $(tail -1 "$W/npt.csv" | cut -d, -f7) A^3"
 
   # 4. NVT sampling with forces; continue an existing shorter run, redo a longer one
   have=0
   [ "$(cat "$W/nvt.stamp" 2>/dev/null)" = "$STAMP_NVT" ] && [ -f "$W/nvt.ncrst" ] && have=$(frames_of "$W/thermal.nc")
-  if [ "$have" -ne "$FRAMES" ]; then
+  if [ "$FRAMES" -gt 0 ] && [ "$have" -ne "$FRAMES" ]; then
     t=$(now)
     rm -f "$W/nvt.stamp"   # rewritten only when this stage finishes
     if [ "$have" -gt 0 ] && [ "$have" -lt "$FRAMES" ]; then
@@ -243,14 +244,15 @@ for line in "${CHOSEN[@]}"; do
     got=$(frames_of "$W/thermal.nc")
     [ "$got" -eq "$FRAMES" ] || { echo "$ID: thermal.nc has $got frames, expected $FRAMES" >&2; exit 1; }
   fi
-  log "  NVT: $(tail -1 "$W/nvt.log") ($(timing nvt) s for $FRAMES frames in all)"
+  [ "$FRAMES" -gt 0 ] && log "  NVT: $(tail -1 "$W/nvt.log") ($(timing nvt) s for $FRAMES frames in all)"
 
   # 5. publish
   D="$OUT/$ID"; mkdir -p "$D"
   cp "$S/$ID.prmtop" "$D/$ID.prmtop"; cp "$W/leap.in" "$D/leap.in"
-  cp "$W/minimized.nc" "$D/minimized.nc"; cp "$W/thermal.nc" "$D/thermal.nc"
+  cp "$W/minimized.nc" "$D/minimized.nc"
+  if [ "$FRAMES" -gt 0 ]; then cp "$W/thermal.nc" "$D/thermal.nc"; else rm -f "$D/thermal.nc"; fi
   total=$(awk -v a="$(timing tleap)" -v b="$(timing minimize)" -v c="$(timing npt)" -v d="$(timing nvt)" 'BEGIN { print a + b + c + d }')
-  "$PY" "$TOOLS" record "$W" --id "$ID" --chain "$CHAIN" --split "$SPLIT" --order "$k" \
+  "$PY" "$TOOLS" record "$W" --id "$ID" --chain "$CHAIN" --split "$SPLIT" --order "$k" --thermal-frames "$FRAMES" \
     --times "tleap=$(timing tleap),minimize=$(timing minimize),npt=$(timing npt),nvt=$(timing nvt),total=$total" \
     --cpu "minimize=$(cpu_of minimize),npt=$(cpu_of npt),nvt=$(cpu_of nvt)" >> "$RECORDS.new"
   LAST_T=$(since "$T0")
