@@ -14,12 +14,16 @@ public final class Graph<T: TensorScalar> {
 
     public init(recording: Bool = true) { isRecording = recording }
 
-    /// Forgets every value and node (keeping capacity) and rewinds the arena. Variables and
-    /// values from before are invalid afterwards.
-    public func reset() {
-        values.removeAll(keepingCapacity: true)
-        ops.removeAll(keepingCapacity: true)
-        needsGradient.removeAll(keepingCapacity: true)
+    /// Forgets every value and node but the first `kept` (keeping capacity) and rewinds the arena.
+    /// Variables and values from before are invalid afterwards, except those first ones: leaves made
+    /// before anything else, such as parameters bound once for many inference passes.
+    public func reset(keepingFirst kept: Int = 0) {
+        precondition(kept >= 0 && kept <= values.count, "Graph.reset: keeping \(kept) of \(values.count) values")
+        values.removeLast(values.count - kept)
+        if isRecording {
+            ops.removeLast(ops.count - kept)
+            needsGradient.removeLast(needsGradient.count - kept)
+        }
         arena.rewind()
     }
 

@@ -67,6 +67,14 @@ public struct Tensor<T: TensorScalar>: CustomStringConvertible {
         }
     }
 
+    /// Gives the tensor `newShape`, keeping its storage when that is unshared and large enough
+    /// (the scalars are then whatever was there), else taking new storage of exactly that size: a
+    /// buffer refilled every MD step grows to the largest size seen, then allocates no more.
+    public mutating func resize(to newShape: Shape) {
+        if newShape.count > storage.capacity || !isKnownUniquelyReferenced(&storage) { storage = TensorStorage(capacity: newShape.count) }
+        shape = newShape
+    }
+
     /// The same scalars under another shape with the same element count (shares storage).
     public func reshaped(_ newShape: Shape) -> Tensor {
         precondition(newShape.count == count, "Tensor.reshaped: \(shape) to \(newShape) changes the element count")

@@ -44,4 +44,43 @@ final class InferenceTests: XCTestCase {
         XCTAssertEqual(forward(t, x, w1, w2, src, dst).value.scalars, first)
         XCTAssertFalse(t.ops.isEmpty)
     }
+
+    /// Leaves bound before anything else (parameters) survive `reset(keepingFirst:)`, on an inference
+    /// tape and on a recording one (whose gradients still reach them).
+    func testResetKeepsTheFirstLeaves() {
+        let w = Tensor<Float>(shape: Shape(2), scalars: [3, -1])
+        for recording in [false, true] {
+            let g = Graph<Float>(recording: recording)
+            let parameter = g.parameter(w)
+            for x in [Float(2), 5] {
+                g.reset(keepingFirst: 1)
+                XCTAssertEqual(g.count, 1)
+                let y = (parameter * g.constant(Tensor(shape: Shape(2), scalars: [x, x]))).sum()
+                XCTAssertEqual(y.value.scalar, 2 * x)
+                if recording { XCTAssertEqual(g.backward(y)[parameter].scalars, [x, x]) }
+            }
+            g.reset()
+            XCTAssertEqual(g.count, 0)
+        }
+    }
+
+    /// `resize` keeps unshared storage that is large enough and takes new storage otherwise, never
+    /// writing into storage another tensor holds.
+    func testResizeReusesStorageItOwnsAlone() {
+        var t = Tensor<Float>(shape: Shape(2, 3), scalars: [1, 2, 3, 4, 5, 6])
+        let base = t.unsafeData
+        t.resize(to: Shape(4))
+        XCTAssertEqual(t.unsafeData, base, "smaller: same storage")
+        XCTAssertEqual(t.scalars, [1, 2, 3, 4])
+        t.resize(to: Shape(3, 2))
+        XCTAssertEqual(t.unsafeData, base, "back within capacity: same storage")
+        let held = t
+        t.resize(to: Shape(3, 2))
+        XCTAssertNotEqual(t.unsafeData, base, "shared: new storage")
+        XCTAssertEqual(held.scalars, [1, 2, 3, 4, 5, 6])
+        let shared = t.unsafeData
+        t.resize(to: Shape(7))
+        XCTAssertNotEqual(t.unsafeData, shared, "larger: new storage")
+        XCTAssertEqual(t.shape, Shape(7))
+    }
 }
