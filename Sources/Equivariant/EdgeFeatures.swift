@@ -8,32 +8,42 @@ import TensorCore
 /// k-nearest weight (continuity when neighbours swap) over √k so that sums over k neighbours stay
 /// of order one.
 /// Geometry only: no parameters, no gradient; built once per frame and shared by all layers.
+///
+/// MD keeps one and `update`s it every step: the field and the rows are rewritten in the same
+/// storage, which grows only when a step's field has more edges than any before.
 public final class EdgeFeatures<T: TensorScalar> {
-    public let field: ReceptiveField
     public let maxDegree: Int
-    public let harmonics: [T]
-    public let basis: Tensor<T>
-    public let scales: [T]
+    public private(set) var field = ReceptiveField()
+    public private(set) var harmonics: [T] = []
+    public private(set) var basis = Tensor<T>(zeros: Shape(0, 0))
+    public private(set) var scales: [T] = []
 
     public var edgeCount: Int { field.neighbors.count }
     public var harmonicsWidth: Int { (maxDegree + 1) * (maxDegree + 1) }
 
+    /// No edges yet, for `update` to fill.
+    public init(maxDegree: Int) { self.maxDegree = maxDegree }
+
+    /// The receptive field of `targets` on `graph` (`depth` convolutions) and its edges' rows, in
+    /// place of the previous ones. A caller still holding the previous arrays or basis keeps them
+    /// unchanged (copy on write); this then takes new storage.
     /// `pairChannels`: each atom's element channel (of `elementCount`) when the radial functions
     /// depend on the element pair, nil when they depend on the distance only. Edges are independent,
     /// so `threads` workers each fill a contiguous range; the result does not depend on how many.
-    public init(graph: NeighborGraph, field: ReceptiveField, maxDegree: Int, radial: some RadialBasis,
-                pairChannels: [Int]? = nil, elementCount: Int = 0, threads: Int = 1) {
-        self.field = field
-        self.maxDegree = maxDegree
+    public func update(graph: NeighborGraph, targets: [Int], depth: Int, radial: some RadialBasis, pairChannels: [Int]? = nil,
+                       elementCount: Int = 0, threads: Int = 1) {
+        field.rebuild(graph: graph, targets: targets, depth: depth)
         let edges = field.neighbors.count
         let rows = EdgeRows(graph: graph, sources: field.sourceEdges, harmonics: SphericalHarmonics(maxDegree: maxDegree),
                             radial: radial, pairChannels: pairChannels, elementCount: elementCount)
+        harmonics.resize(to: edges * rows.harmonicsWidth, filling: 0)
+        scales.resize(to: edges, filling: 0)
+        basis.resize(to: Shape(edges, rows.basisWidth))
         // Below a few thousand edges a second worker costs more to wake than it saves.
         let workers = min(max(threads, 1), max(1, edges / 4096))
-        var harmonics: [T] = [], scales: [T] = []
-        basis = Tensor(shape: Shape(edges, rows.basisWidth)) { b in
-            harmonics = [T](unsafeUninitializedCapacity: edges * rows.harmonicsWidth) { y, yCount in
-                scales = [T](unsafeUninitializedCapacity: edges) { s, sCount in
+        harmonics.withUnsafeMutableBufferPointer { y in
+            scales.withUnsafeMutableBufferPointer { s in
+                basis.withUnsafeMutableBufferPointer { b in
                     let out = EdgeRows.Output(harmonics: y, basis: b, scales: s)
                     if workers == 1 {
                         rows.fill(0..<edges, into: out)
@@ -42,13 +52,9 @@ public final class EdgeFeatures<T: TensorScalar> {
                             rows.fill((t * edges / workers)..<((t + 1) * edges / workers), into: out)
                         }
                     }
-                    sCount = edges
                 }
-                yCount = edges * rows.harmonicsWidth
             }
         }
-        self.harmonics = harmonics
-        self.scales = scales
     }
 }
 

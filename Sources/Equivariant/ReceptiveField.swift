@@ -5,29 +5,44 @@
 /// `rows[k − 1]`: its centres' neighbours all lie within one more hop, hence among the earlier rows.
 /// Training on a few loss atoms or running MD with learned forces on a solute in water thus costs
 /// only the atoms within reach, not the box. With every atom a target the order is the identity.
+///
+/// MD rebuilds the field every step: `rebuild` refills the same storage, which keeps its capacity,
+/// so a field no larger than one seen before allocates nothing.
 public struct ReceptiveField: Sendable {
-    public let depth: Int
+    public private(set) var depth = 0
     /// atoms[row] = the atom's index in the system.
-    public let atoms: [Int32]
+    public private(set) var atoms: [Int32] = []
     /// rows[k] = how many leading rows layer k computes (rows[depth] = targets, rows[0] = all needed).
-    public let rows: [Int]
+    public private(set) var rows: [Int] = [0]
     /// Edges of the centres 0..<rows[1], grouped by centre (starts has rows[1] + 1 entries), with
     /// neighbours as rows and `sourceEdges` the edge's index in the graph.
-    public let starts: [Int32]
-    public let neighbors: [Int32]
-    public let sourceEdges: [Int32]
+    public private(set) var starts: [Int32] = [0]
+    public private(set) var neighbors: [Int32] = []
+    public private(set) var sourceEdges: [Int32] = []
+    /// Each system atom's row, −1 outside the field. All −1 between rebuilds (a rebuild clears the
+    /// rows it set), so it is allocated only when the atom count changes.
+    private var row: [Int32] = []
+
+    /// An empty field, for `rebuild` to fill.
+    public init() {}
 
     public init(graph: NeighborGraph, targets: [Int], depth: Int) {
+        rebuild(graph: graph, targets: targets, depth: depth)
+    }
+
+    /// The field of `targets` on `graph`, in place of this one.
+    public mutating func rebuild(graph: NeighborGraph, targets: [Int], depth: Int) {
         precondition(depth >= 1, "ReceptiveField: depth must be at least 1")
         let n = graph.atomCount
-        var row = [Int32](repeating: -1, count: n)
-        var atoms: [Int32] = []
+        row.resize(to: n, filling: -1)
+        atoms.removeAll(keepingCapacity: true)
         atoms.reserveCapacity(n)
-        for t in targets where row[t] < 0 {
+        for t in targets {
             precondition(t >= 0 && t < n, "ReceptiveField: target \(t) outside 0..<\(n)")
-            row[t] = Int32(atoms.count); atoms.append(Int32(t))
+            if row[t] < 0 { row[t] = Int32(atoms.count); atoms.append(Int32(t)) }
         }
-        var rows = [atoms.count]
+        rows.removeAll(keepingCapacity: true)
+        rows.append(atoms.count)
         var frontier = 0..<atoms.count
         for _ in 0..<depth {
             for r in frontier {
@@ -41,20 +56,20 @@ public struct ReceptiveField: Sendable {
             rows.append(atoms.count)
         }
         self.depth = depth
-        self.atoms = atoms
-        self.rows = Array(rows.reversed())
+        rows.reverse()
 
-        var starts: [Int32] = [0], neighbors: [Int32] = [], sources: [Int32] = []
-        for r in 0..<self.rows[1] {
+        starts.removeAll(keepingCapacity: true)
+        neighbors.removeAll(keepingCapacity: true)
+        sourceEdges.removeAll(keepingCapacity: true)
+        starts.append(0)
+        for r in 0..<rows[1] {
             let i = Int(atoms[r])
             for e in Int(graph.starts[i])..<Int(graph.starts[i + 1]) {
-                neighbors.append(row[Int(graph.neighbors[e])]); sources.append(Int32(e))
+                neighbors.append(row[Int(graph.neighbors[e])]); sourceEdges.append(Int32(e))
             }
             starts.append(Int32(neighbors.count))
         }
-        self.starts = starts
-        self.neighbors = neighbors
-        self.sourceEdges = sources
+        for a in atoms { row[Int(a)] = -1 }
     }
 
     /// Edges of layer k's centres (a prefix of the edge list).

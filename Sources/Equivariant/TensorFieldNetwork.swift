@@ -1,3 +1,4 @@
+import Foundation
 import MDCore
 import TensorCore
 
@@ -85,12 +86,19 @@ public struct TensorFieldNetwork: Sendable {
 
     /// The input features of the receptive field's rows: [rows[0], 1, elements], from each atom's channel.
     public func inputFeatures<T: TensorScalar>(channels: [Int], field: ReceptiveField, as: T.Type = T.self) -> Tensor<T> {
+        var x = Tensor<T>(zeros: Shape(0))
+        inputFeatures(channels: channels, field: field, into: &x)
+        return x
+    }
+
+    /// The input features written into `x`, resized in place (an MD step's, kept from step to step).
+    public func inputFeatures<T: TensorScalar>(channels: [Int], field: ReceptiveField, into x: inout Tensor<T>) {
         let e = configuration.elements.count
-        var x = Tensor<T>(zeros: Shape(field.rows[0], 1, e))
+        x.resize(to: Shape(field.rows[0], 1, e))
         x.withUnsafeMutableBufferPointer { p in
+            memset(p.baseAddress!, 0, p.count * MemoryLayout<T>.stride)  // all-zero bits are 0 in Float and Double
             for (row, atom) in field.atoms.enumerated() { p[row * e + channels[Int(atom)]] = 1 }
         }
-        return x
     }
 
     /// The prediction for the rows[depth] target atoms: [targets, 3] vectors in kcal/mol/Å (Cartesian
@@ -123,10 +131,18 @@ public struct TensorFieldNetwork: Sendable {
     /// Edge features of `graph` for the receptive field of `targets`, in precision T; `channels`
     /// gives every atom's element channel; `threads` workers fill them.
     public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], threads: Int = 1, as: T.Type = T.self) -> EdgeFeatures<T> {
+        let edges = EdgeFeatures<T>(maxDegree: configuration.maxDegree)
+        update(edges, graph: graph, targets: targets, channels: channels, threads: threads)
+        return edges
+    }
+
+    /// `edges(graph:targets:channels:threads:)` written into `edges`' storage (an MD step's, kept
+    /// from step to step).
+    public func update<T>(_ edges: EdgeFeatures<T>, graph: NeighborGraph, targets: [Int], channels: [Int], threads: Int = 1) {
         let c = configuration
-        let field = ReceptiveField(graph: graph, targets: targets, depth: c.depth)
-        return EdgeFeatures(graph: graph, field: field, maxDegree: c.maxDegree, radial: c.radialBasis,
-                            pairChannels: c.pairRadial ? channels : nil, elementCount: c.elements.count, threads: threads)
+        precondition(edges.maxDegree == c.maxDegree, "TensorFieldNetwork: edge features of order \(edges.maxDegree), network of order \(c.maxDegree)")
+        edges.update(graph: graph, targets: targets, depth: c.depth, radial: c.radialBasis, pairChannels: c.pairRadial ? channels : nil,
+                     elementCount: c.elements.count, threads: threads)
     }
 
     public var graphBuilder: NeighborGraphBuilder {
