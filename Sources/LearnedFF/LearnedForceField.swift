@@ -29,11 +29,12 @@ public final class LearnedForceField: ForceProvider {
     public private(set) var lastFieldAtoms = 0
 
     private let channels: [Int]
-    private let tape = Graph<Float>(recording: false)
+    /// The network's buffers, kept so that a step allocates none that grow with the system.
+    let workspace: InferenceWorkspace
     /// The prior's forces of the current step (empty without a prior).
     private var priorForces: [Double]
     /// The k-nearest graph, kept across steps (rebuilding candidates only after half the skin).
-    private let neighbours: NeighborCandidateList
+    let neighbours: NeighborCandidateList
 
     /// `classical` must cover the same atoms; it may be nil only when the model drives every atom.
     /// `prior` is required exactly when the model has one.
@@ -46,6 +47,7 @@ public final class LearnedForceField: ForceProvider {
         priorForces = prior == nil ? [] : [Double](repeating: 0, count: 3 * topology.atomCount)
         atomCount = topology.atomCount
         self.model = model
+        workspace = InferenceWorkspace(model: model)
         learnedAtoms = model.learnedAtoms.atoms(in: topology)
         channels = try model.channels(for: elements, source: source)
         self.classical = classical
@@ -64,10 +66,9 @@ public final class LearnedForceField: ForceProvider {
         if let prior {
             _ = try priorForces.withUnsafeMutableBufferPointer { try prior.compute(positions: positions, box: box, forces: $0) }
         }
-        tape.reset()
-        let (out, fieldAtoms) = model.run(graph: neighbours.graph(positions: positions, box: box), atoms: learnedAtoms, channels: channels,
-                                          tape: tape, threads: threads)
-        lastFieldAtoms = fieldAtoms
+        let out = workspace.run(graph: neighbours.graph(positions: positions, box: box), atoms: learnedAtoms, channels: channels,
+                                threads: threads)
+        lastFieldAtoms = workspace.fieldAtoms
         let p = out.unsafeData
         var net = SIMD3<Double>.zero
         for r in 0..<learnedAtoms.count { net += SIMD3(Double(p[3 * r]), Double(p[3 * r + 1]), Double(p[3 * r + 2])) }

@@ -102,28 +102,17 @@ extension LearnedModel {
     }
 
     /// The network's output for `atoms` on a neighbour graph of the whole structure (computed over
-    /// their receptive field, on `tape`), and the receptive field's size.
-    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], tape: Graph<Float>, threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
-        let (edges, input) = fieldInputs(graph: graph, atoms: atoms, channels: channels, threads: threads)
-        return (forward(edges: edges, input: input, tape: tape, threads: threads), edges.field.rows[0])
-    }
-
-    /// `run`'s first half, geometry only: the receptive field of `atoms` on `graph`, its edge
-    /// features and its input features. Apart from `forward` so that md-bench can time the two.
-    public func fieldInputs(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) -> (edges: EdgeFeatures<Float>, input: Tensor<Float>) {
-        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: atoms, channels: channels, threads: threads)
-        return (edges, network.inputFeatures(channels: channels, field: edges.field))
-    }
-
-    /// `run`'s second half: the network over a receptive field's inputs (`fieldInputs`), on `tape`.
-    public func forward(edges: EdgeFeatures<Float>, input: Tensor<Float>, tape: Graph<Float>, threads: Int = 2) -> Tensor<Float> {
-        network(tape.constant(input), edges: edges, parameters: parameters.variables(in: tape), threads: threads).value
+    /// their receptive field), and the receptive field's size: one learned MD step's network, in a
+    /// workspace of its own (MD keeps one, `InferenceWorkspace`).
+    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
+        let workspace = InferenceWorkspace(model: self)
+        return (workspace.run(graph: graph, atoms: atoms, channels: channels, threads: threads), workspace.fieldAtoms)
     }
 
     /// The network's vectors (flat, in the target's unit) for `atoms` of a structure, all of it as input.
     public func predict(positions: [Double], box: Box?, channels: [Int], atoms: [Int], threads: Int = 2) -> [Double] {
-        run(graph: network.graphBuilder.build(positions: positions, box: box), atoms: atoms, channels: channels,
-            tape: Graph<Float>(recording: false), threads: threads).output.scalars.map(Double.init)
+        run(graph: network.graphBuilder.build(positions: positions, box: box), atoms: atoms, channels: channels, threads: threads)
+            .output.scalars.map(Double.init)
     }
 
     /// `predictedForces` from the network's output for the example.

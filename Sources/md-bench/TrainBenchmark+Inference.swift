@@ -5,18 +5,17 @@ import TensorCore
 
 /// `md-bench train --forward-only`: what a learned MD step spends on the network.
 extension TrainBenchmark {
-    /// A learned MD step's network, `LearnedModel.run` in its two halves: the receptive field's
-    /// inputs (timed as `other`), then the forward pass on a reused non-recording tape, as
-    /// `LearnedForceField` keeps one.
+    /// A learned MD step's network in its two halves, in one `InferenceWorkspace` kept across steps
+    /// as `LearnedForceField` keeps it: the receptive field's inputs (timed as `other`), then the
+    /// forward pass.
     static func inference(_ model: LearnedModel, graphs: [NeighborGraph], examples: [TrainingExample], channels: [[Int]],
                           threads: Int) -> (Int) -> Timing {
-        let tape = Graph<Float>(recording: false)
+        let workspace = InferenceWorkspace(model: model)
         return { b in
             let start = wallSeconds()
-            let (edges, input) = model.fieldInputs(graph: graphs[b], atoms: examples[b].lossAtoms, channels: channels[b], threads: threads)
+            workspace.prepare(graph: graphs[b], atoms: examples[b].lossAtoms, channels: channels[b], threads: threads)
             let cpu = processCPUTime(), middle = wallSeconds()
-            tape.reset()
-            _ = model.forward(edges: edges, input: input, tape: tape, threads: threads)
+            _ = workspace.forward(threads: threads)
             return Timing(loss: nil, network: wallSeconds() - middle, other: middle - start, cpu: processCPUTime() - cpu)
         }
     }
@@ -27,7 +26,7 @@ extension TrainBenchmark {
     /// md's parameters and compare.
     static func checkInference(_ model: LearnedModel, graph: NeighborGraph, example: TrainingExample, channels: [Int],
                                dump: String?) throws -> String {
-        let output = model.run(graph: graph, atoms: example.lossAtoms, channels: channels, tape: Graph<Float>(recording: false)).output
+        let output = model.run(graph: graph, atoms: example.lossAtoms, channels: channels).output
         let md = output.scalars, batch = model.predictedForces(example)
         if let dump {
             let order = model.configuration.maxDegree

@@ -157,7 +157,7 @@ final class LearnedFFTests: XCTestCase {
         for i in 0..<22 { for a in 0..<3 { XCTAssertEqual(learned[3 * i + a], Double(whole[3 * i + a]) - mean[a], accuracy: 1e-4) } }
     }
 
-    /// A learned MD step's two halves (`fieldInputs`, then `forward`, as md-bench times them apart)
+    /// A learned MD step's two halves (`prepare`, then `forward`, as md-bench times them apart)
     /// give the training path's prediction for the same atoms: same receptive field, same output.
     func testMDStepHalvesMatchTheTrainingPrediction() throws {
         let prmtop = try Prmtop(contentsOf: Self.fixture("ala2-water.prmtop"))
@@ -169,11 +169,12 @@ final class LearnedFFTests: XCTestCase {
         let example = TrainingExample(source: "", system: "", kind: "", positions: frame.positions, box: frame.box, channels: channels,
                                       lossAtoms: atoms, targets: [Double](repeating: 0, count: 66), network: network)
         let graph = network.graphBuilder.build(positions: frame.positions, box: frame.box)
-        let (edges, input) = model.fieldInputs(graph: graph, atoms: atoms, channels: channels, threads: 2)
-        XCTAssertEqual(edges.field.rows, example.edges.field.rows)
-        XCTAssertLessThan(edges.field.rows[0], prmtop.atomCount, "a receptive field, not the whole box")
-        XCTAssertEqual(input.scalars, example.input.scalars)
-        let output = model.forward(edges: edges, input: input, tape: Graph<Float>(recording: false), threads: 2).scalars.map(Double.init)
+        let workspace = InferenceWorkspace(model: model)
+        workspace.prepare(graph: graph, atoms: atoms, channels: channels, threads: 2)
+        XCTAssertEqual(workspace.edges.field.rows, example.edges.field.rows)
+        XCTAssertLessThan(workspace.fieldAtoms, prmtop.atomCount, "a receptive field, not the whole box")
+        XCTAssertEqual(workspace.input.scalars, example.input.scalars)
+        let output = workspace.forward(threads: 2).scalars.map(Double.init)
         let reference = model.predictedForces(example)
         XCTAssertGreaterThan(reference.map(abs).max()!, 0.1)
         for k in 0..<66 { XCTAssertEqual(output[k], reference[k], accuracy: 1e-5 * max(1, abs(reference[k])), "component \(k)") }
