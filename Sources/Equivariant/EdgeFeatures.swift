@@ -14,9 +14,12 @@ import TensorCore
 public final class EdgeFeatures<T: TensorScalar> {
     public let maxDegree: Int
     public private(set) var field = ReceptiveField()
-    public private(set) var harmonics: [T] = []
+    /// [edges, (L + 1)²], [edges, radial inputs] and [edges]: tensors, which `resize` without
+    /// writing (an array would fill new elements one by one through T's witness table here, where T
+    /// is not specialised).
+    public private(set) var harmonics = Tensor<T>(zeros: Shape(0, 0))
     public private(set) var basis = Tensor<T>(zeros: Shape(0, 0))
-    public private(set) var scales: [T] = []
+    public private(set) var scales = Tensor<T>(zeros: Shape(0))
 
     public var edgeCount: Int { field.neighbors.count }
     public var harmonicsWidth: Int { (maxDegree + 1) * (maxDegree + 1) }
@@ -36,9 +39,9 @@ public final class EdgeFeatures<T: TensorScalar> {
         let edges = field.neighbors.count
         let rows = EdgeRows(graph: graph, sources: field.sourceEdges, harmonics: SphericalHarmonics(maxDegree: maxDegree),
                             radial: radial, pairChannels: pairChannels, elementCount: elementCount)
-        harmonics.resize(to: edges * rows.harmonicsWidth, filling: 0)
-        scales.resize(to: edges, filling: 0)
+        harmonics.resize(to: Shape(edges, rows.harmonicsWidth))
         basis.resize(to: Shape(edges, rows.basisWidth))
+        scales.resize(to: Shape(edges))
         // Below a few thousand edges a second worker costs more to wake than it saves.
         let workers = min(max(threads, 1), max(1, edges / 4096))
         harmonics.withUnsafeMutableBufferPointer { y in

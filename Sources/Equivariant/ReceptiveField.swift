@@ -34,7 +34,7 @@ public struct ReceptiveField: Sendable {
     public mutating func rebuild(graph: NeighborGraph, targets: [Int], depth: Int) {
         precondition(depth >= 1, "ReceptiveField: depth must be at least 1")
         let n = graph.atomCount
-        row.resize(to: n, filling: -1)
+        if row.count != n { row = [Int32](repeating: -1, count: n) }
         atoms.removeAll(keepingCapacity: true)
         atoms.reserveCapacity(n)
         for t in targets {

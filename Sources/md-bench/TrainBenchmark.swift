@@ -13,7 +13,7 @@ import TensorCore
 /// Benchmarks/e3nn_train.py times e3nn on the same steps.
 ///
 /// `--forward-only` times instead what a learned MD step spends on the network for those atoms
-/// (`LearnedModel.run`, as `LearnedForceField` calls it): the forward pass on a non-recording tape,
+/// (an `InferenceWorkspace` kept across steps, as `LearnedForceField` keeps one): the forward pass,
 /// compared with e3nn's, and apart from it md's own extra, the receptive field with its edge and
 /// input features, which MD rebuilds every step. The k-NN graph is built before the clock starts.
 ///
