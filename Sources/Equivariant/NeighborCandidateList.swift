@@ -28,6 +28,8 @@ public final class NeighborCandidateList {
     private var graph = NeighborGraph(atomCount: 0, neighborsPerAtom: 0, perCentre: 0)
     private var atoms = WrappedAtoms(count: 0, vectors: (.zero, .zero, .zero), periodic: false)
     private var scratch: [NeighborCandidate] = []
+    /// Per worker of a rebuild, kept so that a rebuild (every few MD steps) refills the same storage.
+    private var parts: [RebuildPart] = []
 
     /// Rounding slack (Å) on the list radius: build-time and step-time distances are computed from
     /// differently wrapped positions.
@@ -98,28 +100,33 @@ public final class NeighborCandidateList {
         let margin = 2 * skin + Self.slack
         perCentre = grid.perCentre
         let chunks = builder.workers(centres: n)
-        var parts = [(counts: [Int32], atoms: [Int32], images: [SIMD3<Int32>])](repeating: ([], [], []), count: chunks)
+        if parts.count < chunks { parts += Array(repeating: RebuildPart(), count: chunks - parts.count) }
         parts.withUnsafeMutableBufferPointer { parts in
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var found: [NeighborCandidate] = []
-                var part = (counts: [Int32](), atoms: [Int32](), images: [SIMD3<Int32>]())
+                // Taken out, so that it is uniquely held and its arrays grow in place.
+                var part = RebuildPart()
+                swap(&part, &parts[chunk])
+                part.clear()
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                    grid.gather(centre: i, margin: margin, into: &found)
+                    grid.gather(centre: i, margin: margin, into: &part.found)
                     // Those within the (k+1)-th distance + margin; only the k + 1 nearest are in order.
-                    let reach = found.count > grid.perCentre ? found[grid.perCentre].d2.squareRoot() + margin : Double.infinity
+                    let reach = part.found.count > grid.perCentre ? part.found[grid.perCentre].d2.squareRoot() + margin : Double.infinity
                     var kept: Int32 = 0
-                    for c in found where c.d2.squareRoot() <= reach { part.atoms.append(c.j); part.images.append(c.image); kept += 1 }
+                    for c in part.found where c.d2.squareRoot() <= reach { part.atoms.append(c.j); part.images.append(c.image); kept += 1 }
                     part.counts.append(kept)
                 }
-                parts[chunk] = part
+                swap(&part, &parts[chunk])
             }
         }
-        starts = [0]
+        starts.removeAll(keepingCapacity: true)
+        candidateAtoms.removeAll(keepingCapacity: true)
+        candidateImages.removeAll(keepingCapacity: true)
         starts.reserveCapacity(n + 1)
-        candidateAtoms = parts.flatMap(\.atoms)
-        candidateImages = parts.flatMap(\.images)
+        starts.append(0)
         longestList = 0
-        for part in parts {
+        for part in parts.prefix(chunks) {
+            candidateAtoms.append(contentsOf: part.atoms)
+            candidateImages.append(contentsOf: part.images)
             for c in part.counts { starts.append(starts.last! + c); longestList = max(longestList, Int(c)) }
         }
         let room = max(1, chunks * longestList)
@@ -127,6 +134,19 @@ public final class NeighborCandidateList {
             scratch = [NeighborCandidate](repeating: NeighborCandidate(d2: 0, j: 0, image: .zero, displacement: .zero), count: room)
         }
         skinTracker.built(positions: positions, box: box)
+    }
+}
+
+/// One rebuild worker's centres: candidates kept per centre (counts) and their (atom, image) pairs,
+/// and its search buffer for one centre.
+private struct RebuildPart {
+    var counts: [Int32] = [], atoms: [Int32] = [], images: [SIMD3<Int32>] = []
+    var found: [NeighborCandidate] = []
+
+    mutating func clear() {
+        counts.removeAll(keepingCapacity: true)
+        atoms.removeAll(keepingCapacity: true)
+        images.removeAll(keepingCapacity: true)
     }
 }
 
