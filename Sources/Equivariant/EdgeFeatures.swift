@@ -28,7 +28,7 @@ public final class EdgeFeatures<T: TensorScalar> {
     public init(maxDegree: Int) { self.maxDegree = maxDegree }
 
     /// The receptive field of `targets` on `graph` (`depth` convolutions) and its edges' rows, in
-    /// place of the previous ones. A caller still holding the previous arrays or basis keeps them
+    /// place of the previous ones. A caller still holding the previous field or tensors keeps them
     /// unchanged (copy on write); this then takes new storage.
     /// `pairChannels`: each atom's element channel (of `elementCount`) when the radial functions
     /// depend on the element pair, nil when they depend on the distance only. Edges are independent,
