@@ -141,7 +141,7 @@ STAMP_MIN="$STAMP_BUILD minimize=$MINIMIZE md_seed=$MD_SEED md=$MD_SUM"
 STAMP_NPT="$STAMP_MIN npt_steps=$NPT_STEPS barostat=1bar/10"
 STAMP_NVT="$STAMP_NPT interval=$INTERVAL"
 
-mapfile -t CHOSEN < <("$PY" "$TOOLS" select "$PROTEINS/index.csv" --seed "$SEED" --count "$COUNT" "${IDS[@]}")
+mapfile -t CHOSEN < <("$PY" "$TOOLS" select "$PROTEINS/index.csv" "${IDS[@]}" --seed "$SEED" --count "$COUNT")
 "$PY" "$TOOLS" splits "$PROTEINS/index.csv" --seed "$SEED" --out "$OUT/splits.csv"
 log "make_dataset: ${#CHOSEN[@]} proteins -> $OUT (work $WORK); md $MD_COMMIT ($MD), ${FRAMES} thermal frames every ${INTERVAL_PS} ps after ${NPT_PS} ps NPT; buffer ${BUFFER} A; ${RUN[*]}"
 
@@ -205,46 +205,49 @@ for line in "${CHOSEN[@]}"; do
   fi
   log "  $(grep -o 'minimised.*' "$W/minimize.log" | head -1) ($(timing minimize) s)"
 
-  # 3. NPT equilibration from the minimised structure (velocities drawn at 300 K)
-  if [ "$FRAMES" -gt 0 ] && [ "$(cat "$W/npt.stamp" 2>/dev/null)" != "$STAMP_NPT" ]; then
-    rm -f "$W/nvt.stamp"
-    t=$(now)
-    rm -f "$W/npt.cpu.raw"
-    run_md npt simulate "$S" --restart-in "$W/min.ncrst" --steps "$NPT_STEPS" --seed "$MD_SEED" \
-      --pressure 1 --barostat-interval 10 --interval "$INTERVAL" --log "$W/npt.csv" \
-      --restart-out "$W/npt.ncrst" --restart-interval "$NPT_STEPS" --overwrite --quiet \
-      > "$W/npt.log" 2>&1 || { cat "$W/npt.log" >&2; exit 1; }
-    since "$t" > "$W/npt.seconds"
-    echo "$STAMP_NPT" > "$W/npt.stamp"
-  fi
-  [ "$FRAMES" -gt 0 ] && log "  NPT: $(tail -1 "$W/npt.log") ($(timing npt) s); volume $(sed -n 2p "$W/npt.csv" | cut -d, -f7) -> $(tail -1 "$W/npt.csv" | cut -d, -f7) A^3"
-
-  # 4. NVT sampling with forces; continue an existing shorter run, redo a longer one
-  have=0
-  [ "$(cat "$W/nvt.stamp" 2>/dev/null)" = "$STAMP_NVT" ] && [ -f "$W/nvt.ncrst" ] && have=$(frames_of "$W/thermal.nc")
-  if [ "$FRAMES" -gt 0 ] && [ "$have" -ne "$FRAMES" ]; then
-    t=$(now)
-    rm -f "$W/nvt.stamp"   # rewritten only when this stage finishes
-    if [ "$have" -gt 0 ] && [ "$have" -lt "$FRAMES" ]; then
-      run_md nvt simulate "$S" --restart-in "$W/nvt.ncrst" --steps $(( (FRAMES - have) * INTERVAL )) --seed "$MD_SEED" \
-        --interval "$INTERVAL" --out "$W/thermal.nc" --save-forces --log "$W/nvt.csv" --append \
-        --restart-out "$W/nvt.ncrst" --restart-interval "$INTERVAL" --overwrite --quiet \
-        > "$W/nvt.log" 2>&1 || { cat "$W/nvt.log" >&2; exit 1; }
-      prev=$(timing nvt)
-    else
-      rm -f "$W/thermal.nc" "$W/nvt.csv" "$W/nvt.ncrst" "$W/nvt.cpu.raw"
-      run_md nvt simulate "$S" --restart-in "$W/npt.ncrst" --steps $(( FRAMES * INTERVAL )) --seed "$MD_SEED" \
-        --interval "$INTERVAL" --out "$W/thermal.nc" --save-forces --log "$W/nvt.csv" \
-        --restart-out "$W/nvt.ncrst" --restart-interval "$INTERVAL" --overwrite --quiet \
-        > "$W/nvt.log" 2>&1 || { cat "$W/nvt.log" >&2; exit 1; }
-      prev=0
+  # 3–4 only with thermal frames (--frames 0: minimised structures only)
+  if [ "$FRAMES" -gt 0 ]; then
+    # 3. NPT equilibration from the minimised structure (velocities drawn at 300 K)
+    if [ "$(cat "$W/npt.stamp" 2>/dev/null)" != "$STAMP_NPT" ]; then
+      rm -f "$W/nvt.stamp"
+      t=$(now)
+      rm -f "$W/npt.cpu.raw"
+      run_md npt simulate "$S" --restart-in "$W/min.ncrst" --steps "$NPT_STEPS" --seed "$MD_SEED" \
+        --pressure 1 --barostat-interval 10 --interval "$INTERVAL" --log "$W/npt.csv" \
+        --restart-out "$W/npt.ncrst" --restart-interval "$NPT_STEPS" --overwrite --quiet \
+        > "$W/npt.log" 2>&1 || { cat "$W/npt.log" >&2; exit 1; }
+      since "$t" > "$W/npt.seconds"
+      echo "$STAMP_NPT" > "$W/npt.stamp"
     fi
-    awk -v a="$prev" -v b="$(since "$t")" 'BEGIN { printf "%.1f\n", a + b }' > "$W/nvt.seconds"
-    echo "$STAMP_NVT" > "$W/nvt.stamp"
-    got=$(frames_of "$W/thermal.nc")
-    [ "$got" -eq "$FRAMES" ] || { echo "$ID: thermal.nc has $got frames, expected $FRAMES" >&2; exit 1; }
+    log "  NPT: $(tail -1 "$W/npt.log") ($(timing npt) s); volume $(sed -n 2p "$W/npt.csv" | cut -d, -f7) -> $(tail -1 "$W/npt.csv" | cut -d, -f7) A^3"
+
+    # 4. NVT sampling with forces; continue an existing shorter run, redo a longer one
+    have=0
+    [ "$(cat "$W/nvt.stamp" 2>/dev/null)" = "$STAMP_NVT" ] && [ -f "$W/nvt.ncrst" ] && have=$(frames_of "$W/thermal.nc")
+    if [ "$have" -ne "$FRAMES" ]; then
+      t=$(now)
+      rm -f "$W/nvt.stamp"   # rewritten only when this stage finishes
+      if [ "$have" -gt 0 ] && [ "$have" -lt "$FRAMES" ]; then
+        run_md nvt simulate "$S" --restart-in "$W/nvt.ncrst" --steps $(( (FRAMES - have) * INTERVAL )) --seed "$MD_SEED" \
+          --interval "$INTERVAL" --out "$W/thermal.nc" --save-forces --log "$W/nvt.csv" --append \
+          --restart-out "$W/nvt.ncrst" --restart-interval "$INTERVAL" --overwrite --quiet \
+          > "$W/nvt.log" 2>&1 || { cat "$W/nvt.log" >&2; exit 1; }
+        prev=$(timing nvt)
+      else
+        rm -f "$W/thermal.nc" "$W/nvt.csv" "$W/nvt.ncrst" "$W/nvt.cpu.raw"
+        run_md nvt simulate "$S" --restart-in "$W/npt.ncrst" --steps $(( FRAMES * INTERVAL )) --seed "$MD_SEED" \
+          --interval "$INTERVAL" --out "$W/thermal.nc" --save-forces --log "$W/nvt.csv" \
+          --restart-out "$W/nvt.ncrst" --restart-interval "$INTERVAL" --overwrite --quiet \
+          > "$W/nvt.log" 2>&1 || { cat "$W/nvt.log" >&2; exit 1; }
+        prev=0
+      fi
+      awk -v a="$prev" -v b="$(since "$t")" 'BEGIN { printf "%.1f\n", a + b }' > "$W/nvt.seconds"
+      echo "$STAMP_NVT" > "$W/nvt.stamp"
+      got=$(frames_of "$W/thermal.nc")
+      [ "$got" -eq "$FRAMES" ] || { echo "$ID: thermal.nc has $got frames, expected $FRAMES" >&2; exit 1; }
+    fi
+    log "  NVT: $(tail -1 "$W/nvt.log") ($(timing nvt) s for $FRAMES frames in all)"
   fi
-  [ "$FRAMES" -gt 0 ] && log "  NVT: $(tail -1 "$W/nvt.log") ($(timing nvt) s for $FRAMES frames in all)"
 
   # 5. publish
   D="$OUT/$ID"; mkdir -p "$D"
