@@ -4,7 +4,8 @@ import TensorCore
 /// What the network sees of each edge of a receptive field, in the precision it runs in: the
 /// spherical harmonics Y_l(r̂) for l ≤ L ([edge][component], md's convention), the radial MLP's
 /// input ([edge][feature]: the radial basis values, then, for pair-aware radial functions, the
-/// one-hot elements of the centre and of the neighbour) and a scale per edge, w_e/√k: the smooth
+/// one-hot elements of the centre and of the neighbour, then, for sequence-aware ones, the one-hot
+/// separation bin of `SequencePositions`) and a scale per edge, w_e/√k: the smooth
 /// k-nearest weight (continuity when neighbours swap) over √k so that sums over k neighbours stay
 /// of order one.
 /// Geometry only: no parameters, no gradient; built once per frame and shared by all layers.
@@ -31,14 +32,15 @@ public final class EdgeFeatures<T: TensorScalar> {
     /// place of the previous ones. A caller still holding the previous field or tensors keeps them
     /// unchanged (copy on write); this then takes new storage.
     /// `pairChannels`: each atom's element channel (of `elementCount`) when the radial functions
-    /// depend on the element pair, nil when they depend on the distance only. Edges are independent,
+    /// depend on the element pair, nil when they depend on the distance only; `sequence`, when they
+    /// also depend on the two atoms' separation along their chain. Edges are independent,
     /// so `threads` workers each fill a contiguous range; the result does not depend on how many.
     public func update(graph: NeighborGraph, targets: [Int], depth: Int, radial: some RadialBasis, pairChannels: [Int]? = nil,
-                       elementCount: Int = 0, threads: Int = 1) {
+                       elementCount: Int = 0, sequence: SequencePositions? = nil, threads: Int = 1) {
         field.rebuild(graph: graph, targets: targets, depth: depth)
         let edges = field.neighbors.count
         let rows = EdgeRows(graph: graph, sources: field.sourceEdges, harmonics: SphericalHarmonics(maxDegree: maxDegree),
-                            radial: radial, pairChannels: pairChannels, elementCount: elementCount)
+                            radial: radial, pairChannels: pairChannels, elementCount: elementCount, sequence: sequence)
         harmonics.resize(to: Shape(edges, rows.harmonicsWidth))
         basis.resize(to: Shape(edges, rows.basisWidth))
         scales.resize(to: Shape(edges))
@@ -70,15 +72,17 @@ struct EdgeRows: @unchecked Sendable {
     let radial: any RadialBasis
     let pairChannels: [Int]?
     let elementCount: Int
+    let sequence: SequencePositions?
     let norm: Double
 
     var harmonicsWidth: Int { harmonics.count }
-    var basisWidth: Int { radial.count + (pairChannels == nil ? 0 : 2 * elementCount) }
+    var pairWidth: Int { pairChannels == nil ? 0 : 2 * elementCount }
+    var basisWidth: Int { radial.count + pairWidth + (sequence == nil ? 0 : SequencePositions.binCount) }
 
     init(graph: NeighborGraph, sources: [Int32], harmonics: SphericalHarmonics, radial: any RadialBasis, pairChannels: [Int]?,
-         elementCount: Int) {
+         elementCount: Int, sequence: SequencePositions?) {
         self.graph = graph; self.sources = sources; self.harmonics = harmonics; self.radial = radial
-        self.pairChannels = pairChannels; self.elementCount = elementCount
+        self.pairChannels = pairChannels; self.elementCount = elementCount; self.sequence = sequence
         norm = 1 / Double(max(graph.neighborsPerAtom, 1)).squareRoot()
     }
 
@@ -89,7 +93,7 @@ struct EdgeRows: @unchecked Sendable {
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     func fill<T: TensorScalar>(_ edges: Range<Int>, into out: Output<T>) {
-        let w = harmonicsWidth, b = radial.count, width = basisWidth
+        let w = harmonicsWidth, b = radial.count, width = basisWidth, separation = b + pairWidth
         withUnsafeTemporaryAllocation(of: Double.self, capacity: w + b) { scratch in
             let y = scratch.baseAddress!, v = y + w
             for e in edges {
@@ -99,11 +103,13 @@ struct EdgeRows: @unchecked Sendable {
                 radial.evaluate(graph.distances[source], values: v, derivatives: nil)
                 let row = e * width
                 for k in 0..<b { out.basis[row + k] = T(v[k]) }
+                for k in b..<width { out.basis[row + k] = 0 }
+                let center = Int(graph.centers[source]), neighbor = Int(graph.neighbors[source])
                 if let pairChannels {
-                    for k in b..<width { out.basis[row + k] = 0 }
-                    out.basis[row + b + pairChannels[Int(graph.centers[source])]] = 1
-                    out.basis[row + b + elementCount + pairChannels[Int(graph.neighbors[source])]] = 1
+                    out.basis[row + b + pairChannels[center]] = 1
+                    out.basis[row + b + elementCount + pairChannels[neighbor]] = 1
                 }
+                if let sequence { out.basis[row + separation + sequence.bin(center, neighbor)] = 1 }
                 out.scales[e] = T(graph.weights[source] * norm)
             }
         }

@@ -129,23 +129,44 @@ public struct TensorFieldNetwork: Sendable {
     }
 
     /// Edge features of `graph` for the receptive field of `targets`, in precision T; `channels`
-    /// gives every atom's element channel; `threads` workers fill them.
-    public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], threads: Int = 1, as: T.Type = T.self) -> EdgeFeatures<T> {
+    /// gives every atom's element channel, `sequence` every atom's place along its chain (required
+    /// exactly when the configuration's radial functions see sequence separation); `threads` workers fill them.
+    public func edges<T>(graph: NeighborGraph, targets: [Int], channels: [Int], sequence: SequencePositions? = nil, threads: Int = 1,
+                         as: T.Type = T.self) -> EdgeFeatures<T> {
         let edges = EdgeFeatures<T>(maxDegree: configuration.maxDegree)
-        update(edges, graph: graph, targets: targets, channels: channels, threads: threads)
+        update(edges, graph: graph, targets: targets, channels: channels, sequence: sequence, threads: threads)
         return edges
     }
 
-    /// `edges(graph:targets:channels:threads:)` written into `edges`' storage (an MD step's, kept
-    /// from step to step).
-    public func update<T>(_ edges: EdgeFeatures<T>, graph: NeighborGraph, targets: [Int], channels: [Int], threads: Int = 1) {
+    /// `edges(graph:targets:channels:sequence:threads:)` written into `edges`' storage (an MD step's,
+    /// kept from step to step).
+    public func update<T>(_ edges: EdgeFeatures<T>, graph: NeighborGraph, targets: [Int], channels: [Int], sequence: SequencePositions? = nil,
+                          threads: Int = 1) {
         let c = configuration
         precondition(edges.maxDegree == c.maxDegree, "TensorFieldNetwork: edge features of order \(edges.maxDegree), network of order \(c.maxDegree)")
+        precondition(c.sequenceSeparation == (sequence != nil), "TensorFieldNetwork: sequence positions are needed exactly when the radial functions see sequence separation")
         edges.update(graph: graph, targets: targets, depth: c.depth, radial: c.radialBasis, pairChannels: c.pairRadial ? channels : nil,
-                     elementCount: c.elements.count, threads: threads)
+                     elementCount: c.elements.count, sequence: sequence, threads: threads)
     }
 
     public var graphBuilder: NeighborGraphBuilder {
         NeighborGraphBuilder(neighborsPerAtom: configuration.neighbors, switchWidth: configuration.switchWidth)
+    }
+}
+
+extension TensorFieldNetwork {
+    /// The parameters of a network configured as this one but without sequence separation, given
+    /// zero weights on the separation inputs (the radial MLPs' last input rows): this network then
+    /// computes exactly what that one did, and training can start from it.
+    public func addingSequenceInputs<T>(to parameters: Parameters<T>) -> Parameters<T> {
+        precondition(configuration.sequenceSeparation, "TensorFieldNetwork: no sequence inputs to add")
+        var out = parameters
+        for (name, shape) in parameterShapes where name.hasSuffix("radial.w1") {
+            let old = parameters[name]!
+            let added = SequencePositions.binCount * shape[1]
+            precondition(old.shape == Shape(shape[0] - SequencePositions.binCount, shape[1]), "TensorFieldNetwork: \(name) is \(old.shape), not the network without sequence inputs")
+            out[name] = Tensor(shape: shape, scalars: old.scalars + [T](repeating: 0, count: added))
+        }
+        return out
     }
 }

@@ -21,6 +21,10 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
     /// atoms' one-hot elements): a bond's force law then fits in one layer. md's choice; the
     /// paper's TFN uses the distance only.
     public var pairRadial = true
+    /// Radial functions of the edge's separation along the chain as well (`SequencePositions`: the
+    /// MLP also sees its one-hot bin). md's choice for refinement, off by default and in files
+    /// written before it existed.
+    public var sequenceSeparation = false
     /// One-hot channels: C, H, N, O, S first (the paper's), then any other element of the data.
     public var elements: [Element] = [.carbon, .hydrogen, .nitrogen, .oxygen, .sulfur]
     /// Output unit: the network's raw output times this is the prediction (kcal/mol/Å for forces),
@@ -51,7 +55,9 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
     public var radialBasis: BesselBasis { BesselBasis(count: radialFunctions, cutoff: radialCutoff) }
 
     /// Inputs of each radial MLP.
-    public var radialInputs: Int { radialFunctions + (pairRadial ? 2 * elements.count : 0) }
+    public var radialInputs: Int {
+        radialFunctions + (pairRadial ? 2 * elements.count : 0) + (sequenceSeparation ? SequencePositions.binCount : 0)
+    }
 
     /// Predicts a vector per atom (orders 1, 2) or a scalar magnitude (order 0, as the paper's order-0 model).
     public var predictsVectors: Bool { maxDegree >= 1 }
@@ -61,7 +67,7 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
          "convolution_channels": convolutionChannels.map(String.init).joined(separator: ","),
          "neighbors": "\(neighbors)", "switch_width": "\(switchWidth)", "radial_functions": "\(radialFunctions)",
          "radial_cutoff": "\(radialCutoff)", "radial_hidden": "\(radialHidden)", "output_scale": "\(outputScale)",
-         "pair_radial": "\(pairRadial)"]
+         "pair_radial": "\(pairRadial)", "sequence_separation": "\(sequenceSeparation)"]
     }
 
     public struct InvalidHyperParameter: Error, CustomStringConvertible {
@@ -92,6 +98,7 @@ public struct TensorFieldNetworkConfiguration: Equatable, Sendable {
         radialHidden = try value("radial_hidden")
         outputScale = try value("output_scale")
         pairRadial = try value("pair_radial")
+        if h["sequence_separation"] != nil { sequenceSeparation = try value("sequence_separation") }
         guard neighbors > 0, radialFunctions > 0, radialCutoff > 0, radialHidden > 0, switchWidth >= 0, outputScale > 0 else {
             throw InvalidHyperParameter(key: "neighbors/radial/switch_width/output_scale", value: nil)
         }

@@ -27,12 +27,13 @@ public final class InferenceWorkspace {
     public var fieldAtoms: Int { edges.field.rows[0] }
 
     /// The first half, geometry only: the receptive field of `atoms` on `graph`, its edge features
-    /// and its input features (`channels`: every atom's element channel).
-    public func prepare(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) {
+    /// and its input features (`channels`: every atom's element channel; `sequence`: every atom's
+    /// place along its chain, for a model whose radial functions see it).
+    public func prepare(graph: NeighborGraph, atoms: [Int], channels: [Int], sequence: SequencePositions? = nil, threads: Int = 2) {
         // The last pass's tape still holds the input and the basis: forgetting it first lets them be
         // rewritten in place rather than copied.
         tape.reset(keepingFirst: parameterCount)
-        model.network.update(edges, graph: graph, targets: atoms, channels: channels, threads: threads)
+        model.network.update(edges, graph: graph, targets: atoms, channels: channels, sequence: sequence, threads: threads)
         model.network.inputFeatures(channels: channels, field: edges.field, into: &input)
     }
 
@@ -44,8 +45,8 @@ public final class InferenceWorkspace {
     }
 
     /// Both halves.
-    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) -> Tensor<Float> {
-        prepare(graph: graph, atoms: atoms, channels: channels, threads: threads)
+    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], sequence: SequencePositions? = nil, threads: Int = 2) -> Tensor<Float> {
+        prepare(graph: graph, atoms: atoms, channels: channels, sequence: sequence, threads: threads)
         return forward(threads: threads)
     }
 }

@@ -88,6 +88,10 @@ public struct LearnedModel {
         guard let target = PredictionTarget(hyperParameter: file.hyperParameters["target"] ?? "force") else {
             throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"target\" must be force or refinement (got \"\(file.hyperParameters["target"]!)\")")
         }
+        // Sequence positions exist for refinement candidates only (md train allows nothing else).
+        guard !configuration.sequenceSeparation || target == .refinement else {
+            throw SafeTensorsError(path: path, tensor: nil, reason: "hyper-parameter \"sequence_separation\" applies to refinement models only")
+        }
         // Files written before priors existed have none.
         guard let prior = ForcePrior(rawValue: file.hyperParameters["prior"] ?? "none"),
               prior == .none || (target == .force && configuration.predictsVectors) else {

@@ -22,14 +22,15 @@ public struct TrainingExample {
     /// Atoms whose features the network computes (the whole receptive field).
     public var fieldAtoms: Int { edges.field.rows[0] }
 
-    /// `positions` of every atom (flat, Å), `targets` the loss atoms' reference vectors (flat, in `lossAtoms` order).
+    /// `positions` of every atom (flat, Å), `targets` the loss atoms' reference vectors (flat, in
+    /// `lossAtoms` order), `sequence` every atom's place along its chain when the network sees it.
     public init(source: String, system: String, kind: String, positions: [Double], box: Box?, channels: [Int],
-                lossAtoms: [Int], targets: [Double], network: TensorFieldNetwork) {
+                sequence: SequencePositions? = nil, lossAtoms: [Int], targets: [Double], network: TensorFieldNetwork) {
         precondition(targets.count == 3 * lossAtoms.count, "TrainingExample: \(targets.count / 3) targets for \(lossAtoms.count) loss atoms")
         self.source = source; self.system = system; self.kind = kind
         self.lossAtoms = lossAtoms
         let graph = network.graphBuilder.build(positions: positions, box: box)
-        edges = network.edges(graph: graph, targets: lossAtoms, channels: channels)
+        edges = network.edges(graph: graph, targets: lossAtoms, channels: channels, sequence: sequence)
         input = network.inputFeatures(channels: channels, field: edges.field)
         targetVectors = targets
         if network.configuration.predictsVectors {
@@ -104,15 +105,17 @@ extension LearnedModel {
     /// The network's output for `atoms` on a neighbour graph of the whole structure (computed over
     /// their receptive field), and the receptive field's size: one learned MD step's network, in a
     /// workspace of its own (MD keeps one, `InferenceWorkspace`).
-    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
+    public func run(graph: NeighborGraph, atoms: [Int], channels: [Int], sequence: SequencePositions? = nil,
+                    threads: Int = 2) -> (output: Tensor<Float>, fieldAtoms: Int) {
         let workspace = InferenceWorkspace(model: self)
-        return (workspace.run(graph: graph, atoms: atoms, channels: channels, threads: threads), workspace.fieldAtoms)
+        return (workspace.run(graph: graph, atoms: atoms, channels: channels, sequence: sequence, threads: threads), workspace.fieldAtoms)
     }
 
     /// The network's vectors (flat, in the target's unit) for `atoms` of a structure, all of it as input.
-    public func predict(positions: [Double], box: Box?, channels: [Int], atoms: [Int], threads: Int = 2) -> [Double] {
-        run(graph: network.graphBuilder.build(positions: positions, box: box), atoms: atoms, channels: channels, threads: threads)
-            .output.scalars.map(Double.init)
+    public func predict(positions: [Double], box: Box?, channels: [Int], sequence: SequencePositions? = nil, atoms: [Int],
+                        threads: Int = 2) -> [Double] {
+        run(graph: network.graphBuilder.build(positions: positions, box: box), atoms: atoms, channels: channels, sequence: sequence,
+            threads: threads).output.scalars.map(Double.init)
     }
 
     /// `predictedForces` from the network's output for the example.

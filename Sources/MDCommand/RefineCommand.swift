@@ -171,7 +171,7 @@ extension RefineCommand {
         }
         let sample = try RefinementSample(target: "", match: match, threads: threads)
         let refiner = StructureRefiner(model: model, step: step, iterations: iterations, threads: threads)
-        let path = try refiner.refine(sample.candidatePositions, elements: sample.elements, source: candidatePath).path
+        let path = try refiner.refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence, source: candidatePath).path
 
         let records = candidate.models[0].atoms
         var moved: [Int: SIMD3<Double>] = [:]

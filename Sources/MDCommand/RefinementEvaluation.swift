@@ -43,7 +43,7 @@ struct RefinementEvaluation {
             let predicted = try zip(models, refiners).enumerated().map { m, pair -> [Double] in
                 let (model, refiner) = pair
                 guard let refiner else { return model.predictedForces(try sample.example(model: model), threads: threads) }
-                let refined = try refiner.refine(sample.candidatePositions, elements: sample.elements, source: sample.candidate)
+                let refined = try refiner.refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence, source: sample.candidate)
                 after[m].append(StructureRefiner.deviation(refined.path.last!, solution: solution, threads: threads))
                 return refined.predictions[0]
             }

@@ -31,7 +31,8 @@ struct TrainCommand: Subcommand {
             OptionSpec("resume", help: "Continue exactly from MODEL.checkpoint (written at every validation)."),
             OptionSpec("prior", value: "none|amber-bonded|amber-bonded-lj",
                        help: "What the network's forces are added to: none (default, the paper's: it predicts the whole force), amber-bonded (the prmtop's bonds, angles, torsions and 1-4 pairs among the loss atoms, exact and conservative; the network learns the rest) or amber-bonded-lj (also the Lennard-Jones between the loss atoms' non-excluded pairs: a repulsive core)."),
-            OptionSpec("init", value: "MODEL", help: "Start from this model's parameters and output scale (same architecture and elements), e.g. to continue on more data."),
+            OptionSpec("sequence-separation", help: "Refinement only: the radial functions also see each edge's separation along the chain (same residue, adjacent, 2–4 apart, farther or another chain). md's addition to the paper's inputs."),
+            OptionSpec("init", value: "MODEL", help: "Start from this model's parameters and output scale (same architecture and elements), e.g. to continue on more data. With --sequence-separation, a model without it starts with zero weights on the new inputs, so training starts from exactly that model."),
             CommonOptions.overwrite, CommonOptions.quiet,
         ],
         discussion: """
@@ -80,6 +81,10 @@ struct TrainCommand: Subcommand {
         let huberDelta = try arguments.value("huber-delta", as: Double.self) ?? target.paperHuberDelta
         let radialCutoff = try arguments.value("radial-cutoff", as: Double.self) ?? (target == .force ? 6 : 12)
         guard huberDelta > 0, radialCutoff > 0 else { throw CommandLineError(command: spec.name, "--huber-delta and --radial-cutoff must be positive") }
+        let sequenceSeparation = arguments.flag("sequence-separation")
+        if sequenceSeparation && target != .refinement {
+            throw CommandLineError(command: spec.name, "--sequence-separation applies to refinement datasets; \(manifest) holds force frames")
+        }
         let magnitudeWeight = try arguments.value("magnitude-weight", as: Double.self) ?? 0
         guard magnitudeWeight >= 0, magnitudeWeight == 0 || order > 0 else {
             throw CommandLineError(command: spec.name, "--magnitude-weight must be at least 0, and applies to vector models (order 1 or 2)")
@@ -105,6 +110,7 @@ struct TrainCommand: Subcommand {
         var configuration = TensorFieldNetworkConfiguration()
         configuration.maxDegree = order
         configuration.radialCutoff = radialCutoff
+        configuration.sequenceSeparation = sequenceSeparation
         for e in data.elements where !configuration.elements.contains(e) { configuration.elements.append(e) }
         configuration.elements = Array(configuration.elements.prefix(5)) + configuration.elements.dropFirst(5).sorted()
         configuration.outputScale = data.rmsComponent
@@ -115,6 +121,8 @@ struct TrainCommand: Subcommand {
             var expected = configuration
             expected.outputScale = start.configuration.outputScale
             expected.elements = start.configuration.elements
+            let widened = sequenceSeparation && !start.configuration.sequenceSeparation
+            if widened { expected.sequenceSeparation = false }
             guard start.configuration == expected, start.learnedAtoms == lossAtoms, start.target == target else {
                 throw FileFormatError(file: path, "has another architecture, target or loss-atom selection than this training run (order \(order), \(target.noun)s on \(lossAtoms.rawValue) atoms)")
             }
@@ -123,9 +131,10 @@ struct TrainCommand: Subcommand {
                 throw FileFormatError(file: path, "does not know element\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) of these data (it knows \(start.configuration.elements.map(\.symbol).joined(separator: ", ")))")
             }
             configuration = start.configuration
+            configuration.sequenceSeparation = sequenceSeparation
             // A model of the whole force can start one beside a prior; the output unit is then the residual's.
             if start.prior != prior { configuration.outputScale = data.rmsComponent }
-            initial = start.parameters
+            initial = widened ? TensorFieldNetwork(configuration).addingSequenceInputs(to: start.parameters) : start.parameters
         }
         let network = TensorFieldNetwork(configuration)
         var model = LearnedModel(network: network, parameters: initial ?? network.initialParameters(seed: options.seed), learnedAtoms: lossAtoms,

@@ -13,6 +13,8 @@ public struct RefinementSample: Sendable {
     public var candidatePositions: [SIMD3<Double>]
     public var solutionPositions: [SIMD3<Double>]
     public var vectors: [SIMD3<Double>]
+    /// The matched atoms' chains and residue numbers, for models whose radial functions see sequence separation.
+    public var sequence: SequencePositions
 
     /// Every matched atom must have a known element (from the PDB's element columns or its name).
     public init(target: String, match: StructureMatch, neighbors: Int = RefinementVectors.defaultNeighbors, threads: Int = 2) throws {
@@ -28,6 +30,7 @@ public struct RefinementSample: Sendable {
         }
         self.target = target
         candidate = match.statistics.candidate.file
+        sequence = SequencePositions(chainLabels: match.atoms.map(\.key.chain), residueNumbers: match.atoms.map(\.key.residueNumber))
         candidatePositions = match.candidatePositions
         solutionPositions = match.solutionPositions
         vectors = RefinementVectors.compute(candidate: match.candidatePositions, solution: match.solutionPositions,
@@ -44,7 +47,7 @@ public struct RefinementSample: Sendable {
     /// `channels`: each atom's one-hot channel of `network` (`LearnedModel.channels`).
     public func example(network: TensorFieldNetwork, channels: [Int]) -> TrainingExample {
         TrainingExample(source: candidate, system: target, kind: "candidate", positions: candidatePositions.flatMap { [$0.x, $0.y, $0.z] },
-                        box: nil, channels: channels, lossAtoms: Array(0..<atomCount),
+                        box: nil, channels: channels, sequence: network.configuration.sequenceSeparation ? sequence : nil, lossAtoms: Array(0..<atomCount),
                         targets: vectors.flatMap { [$0.x, $0.y, $0.z] }, network: network)
     }
 }

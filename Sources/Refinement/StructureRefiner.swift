@@ -1,4 +1,5 @@
 import Analysis
+import Equivariant
 import LearnedFF
 import MDCore
 
@@ -18,15 +19,17 @@ public struct StructureRefiner {
     }
 
     /// Positions after each iteration (the input first), and the predicted vectors (flat, Å) each
-    /// iteration moved by, for atoms of the given elements.
-    public func refine(_ positions: [SIMD3<Double>], elements: [Element], source: String) throws
+    /// iteration moved by, for atoms of the given elements and places along their chains.
+    public func refine(_ positions: [SIMD3<Double>], elements: [Element], sequence: SequencePositions, source: String) throws
         -> (path: [[SIMD3<Double>]], predictions: [[Double]]) {
         let channels = try model.channels(for: elements, source: source)
+        let sequence = model.configuration.sequenceSeparation ? sequence : nil
         let atoms = Array(positions.indices)
         var path = [positions], predictions: [[Double]] = []
         var x = positions
         for _ in 0..<iterations {
-            let v = model.predict(positions: x.flatMap { [$0.x, $0.y, $0.z] }, box: nil, channels: channels, atoms: atoms, threads: threads)
+            let v = model.predict(positions: x.flatMap { [$0.x, $0.y, $0.z] }, box: nil, channels: channels, sequence: sequence, atoms: atoms,
+                                  threads: threads)
             for i in atoms { x[i] -= step * SIMD3(v[3 * i], v[3 * i + 1], v[3 * i + 2]) }
             path.append(x)
             predictions.append(v)

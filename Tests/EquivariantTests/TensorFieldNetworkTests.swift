@@ -32,9 +32,10 @@ final class TensorFieldNetworkTests: XCTestCase {
     }
 
     private func predict<T: TensorScalar>(_ network: TensorFieldNetwork, _ parameters: Parameters<T>, positions: [Double], channels: [Int],
-                                          box: Box? = nil, targets: [Int]? = nil) -> [Double] {
+                                          sequence: SequencePositions? = nil, box: Box? = nil, targets: [Int]? = nil) -> [Double] {
         let graph = network.graphBuilder.build(positions: positions, box: box)
-        let edges: EdgeFeatures<T> = network.edges(graph: graph, targets: targets ?? Array(0..<(positions.count / 3)), channels: channels)
+        let edges: EdgeFeatures<T> = network.edges(graph: graph, targets: targets ?? Array(0..<(positions.count / 3)), channels: channels,
+                                                   sequence: sequence)
         let tape = Graph<T>(recording: false)
         let input = tape.constant(network.inputFeatures(channels: channels, field: edges.field))
         let out = network(input, edges: edges, parameters: parameters.variables(in: tape))
@@ -129,6 +130,65 @@ final class TensorFieldNetworkTests: XCTestCase {
             for i in 0..<n { for a in 0..<3 { unpermuted[3 * i + a] = permuted[3 * (n - 1 - i) + a] } }
             XCTAssertLessThan(relativeDifference(unpermuted, reference), 1e-6)
         }
+    }
+
+    /// Two chains of 20 three-atom residues each, for the sequence-separation checks.
+    private let twoChains = SequencePositions(chainLabels: (0..<120).map { $0 < 60 ? "A" : "B" }, residueNumbers: (0..<120).map { ($0 % 60) / 3 + 1 })
+
+    /// With sequence separation, every edge's radial input ends in the one-hot of its bin (same
+    /// residue, adjacent, 2–4 apart, farther or another chain, worked out here from the atom numbers),
+    /// the network stays equivariant, and it does see the chains.
+    func testSequenceSeparationBinsEveryEdgeAndKeepsEquivariance() {
+        var c = TensorFieldNetworkConfiguration()
+        c.sequenceSeparation = true
+        let network = TensorFieldNetwork(c)
+        let (x, channels) = cluster(120, seed: 9)
+        let graph = network.graphBuilder.build(positions: x, box: nil)
+        let edges: EdgeFeatures<Float> = network.edges(graph: graph, targets: Array(0..<120), channels: channels, sequence: twoChains)
+        let width = c.radialInputs, bins = edges.basis.scalars
+        XCTAssertEqual(edges.basis.shape, Shape(edges.edgeCount, c.radialFunctions + 2 * c.elements.count + 4))
+        var seen = Set<Int>()
+        for e in 0..<edges.edgeCount {
+            let source = Int(edges.field.sourceEdges[e])
+            let i = Int(graph.centers[source]), j = Int(graph.neighbors[source])
+            let apart = abs(i % 60 / 3 - j % 60 / 3)
+            let expected = (i < 60) != (j < 60) ? 3 : apart == 0 ? 0 : apart == 1 ? 1 : apart <= 4 ? 2 : 3
+            XCTAssertEqual(Array(bins[(e * width + width - 4)..<(e * width + width)]), (0..<4).map { $0 == expected ? 1 : 0 }, "edge \(i)–\(j)")
+            seen.insert(expected)
+        }
+        XCTAssertEqual(seen, [0, 1, 2, 3])
+
+        let parameters: Parameters<Float> = network.initialParameters(seed: 5, zeroOutput: false)
+        let reference = predict(network, parameters, positions: x, channels: channels, sequence: twoChains)
+        var g = SplitMix64(seed: 22)
+        let m = Matrix3.randomRotation(using: &g)
+        let moved = predict(network, parameters, positions: transform(x, m, shift: SIMD3(-4, 2, 9)), channels: channels, sequence: twoChains)
+        XCTAssertLessThan(relativeDifference(moved, transform(reference, m)), 1e-5)
+        let oneChain = SequencePositions(chainLabels: Array(repeating: "A", count: 120), residueNumbers: (0..<120).map { $0 / 3 + 1 })
+        XCTAssertGreaterThan(relativeDifference(predict(network, parameters, positions: x, channels: channels, sequence: oneChain), reference), 1e-3)
+    }
+
+    /// A network without sequence separation, given zero weights on the new inputs, computes what it
+    /// did before: `md train --init` then starts exactly from the given model. The hyper-parameter is
+    /// written, read back, and absent (false) in files written before it existed.
+    func testAddingSequenceInputsKeepsTheOutput() throws {
+        let plain = TensorFieldNetwork(smallConfiguration(order: 2))
+        var c = smallConfiguration(order: 2)
+        c.sequenceSeparation = true
+        let widened = TensorFieldNetwork(c)
+        let parameters: Parameters<Double> = plain.initialParameters(seed: 3, zeroOutput: false)
+        let (x, channels) = cluster(120, seed: 4)
+        let before = predict(plain, parameters, positions: x, channels: channels)
+        let after = predict(widened, widened.addingSequenceInputs(to: parameters), positions: x, channels: channels, sequence: twoChains)
+        XCTAssertGreaterThan(before.map(abs).max()!, 1e-3)
+        XCTAssertLessThan(relativeDifference(after, before), 1e-12)
+
+        let h = c.hyperParameters
+        XCTAssertEqual(h["sequence_separation"], "true")
+        XCTAssertEqual(try TensorFieldNetworkConfiguration(hyperParameters: h, elements: c.elements.map(\.symbol)), c)
+        var old = plain.configuration.hyperParameters
+        old["sequence_separation"] = nil
+        XCTAssertEqual(try TensorFieldNetworkConfiguration(hyperParameters: old, elements: c.elements.map(\.symbol)), plain.configuration)
     }
 
     /// Targets and their three-hop field give exactly what the whole system gives on those atoms.

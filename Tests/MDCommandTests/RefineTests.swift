@@ -162,6 +162,28 @@ final class RefinementCommandTests: XCTestCase {
         XCTAssertEqual(log.split(separator: "\n").count, 3)
     }
 
+    /// --sequence-separation: a refinement model whose radial functions see the chain, started from
+    /// the trained model without it, which md refine and md evaluate then use; refused for forces.
+    func testSequenceSeparationModelTrainsRefinesAndEvaluates() throws {
+        let (manifest, plain, run) = Self.trained
+        XCTAssertEqual(run.status, 0, run.err)
+        let path = "\(Self.directory)/sequence.safetensors"
+        let train = Run(["train", manifest, "--out", path, "--init", plain, "--order", "1", "--sequence-separation", "--steps", "2",
+                         "--validation-interval", "2", "--quiet"])
+        XCTAssertEqual(train.status, 0, train.err)
+        let model = try LearnedModel.load(path)
+        XCTAssertTrue(model.configuration.sequenceSeparation)
+        XCTAssertEqual(model.parameters["block1.radial.w1"]!.shape[0], try LearnedModel.load(plain).parameters["block1.radial.w1"]!.shape[0] + 4)
+        let refine = Run(["refine", Self.candidates[0], "--model", path, "--solution", Self.solution, "--out", "\(Self.directory)/seq.pdb", "--json"])
+        XCTAssertEqual(refine.status, 0, refine.err)
+        let evaluate = Run(["evaluate", path, manifest, "--json", "--quiet"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.err)
+        let forces = Run(["train", Paths.root.appendingPathComponent("trajectories/dataset.json").path, "--out", "\(Self.directory)/f.safetensors",
+                          "--sequence-separation", "--steps", "1"])
+        XCTAssertEqual(forces.status, 2)
+        XCTAssertTrue(forces.err.contains("--sequence-separation applies to refinement datasets"), forces.err)
+    }
+
     func testEvaluateGivesTableTwoAndTheRefinementOutcome() throws {
         let (manifest, model, run) = Self.trained
         XCTAssertEqual(run.status, 0, run.err)

@@ -83,6 +83,25 @@ final class RefinementLearningTests: XCTestCase {
         XCTAssertEqual(loaded.learnedAtoms, .all)
     }
 
+    /// A sample carries its matched atoms' chains and residue numbers: the fixture is residues 16–35
+    /// of chain A, of which the solution lacks 22–24 and names 32 otherwise (so 32 is not matched).
+    /// A force model claiming sequence separation is refused on load, by file name.
+    func testSequencePositionsComeFromTheMatchedAtoms() throws {
+        let sample = try samples()[0]
+        XCTAssertEqual(sample.sequence.count, sample.atomCount)
+        XCTAssertEqual(Set(sample.sequence.chains), [0])
+        XCTAssertEqual(Set(sample.sequence.residues), Set([16, 17, 18, 19, 20, 21, 25, 26, 27, 28, 29, 30, 31, 33, 34, 35]))
+
+        var c = TensorFieldNetworkConfiguration.small(order: 1)
+        c.sequenceSeparation = true
+        let network = TensorFieldNetwork(c)
+        let path = "\(directory!)/force.safetensors"
+        try LearnedModel(network: network, parameters: network.initialParameters(seed: 1)).write(to: path)
+        XCTAssertThrowsError(try LearnedModel.load(path)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("\"sequence_separation\" applies to refinement models only"), "\(error)")
+        }
+    }
+
     /// The loss with a magnitude term, computed by hand from the predicted and true vectors: the mean
     /// Huber of |p − t| plus the weight times the mean Huber of |p| − |t|; the file keeps the weight.
     func testMagnitudeTermAddsTheHuberOfTheMagnitudeError() throws {
@@ -127,7 +146,7 @@ final class RefinementLearningTests: XCTestCase {
     func testRefinerMovesAgainstThePrediction() throws {
         let sample = try samples()[1]
         let model = model(order: 2)
-        let refined = try StructureRefiner(model: model, step: 0.5, iterations: 2).refine(sample.candidatePositions, elements: sample.elements,
+        let refined = try StructureRefiner(model: model, step: 0.5, iterations: 2).refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence,
                                                                                           source: sample.candidate)
         let path = refined.path
         XCTAssertEqual(refined.predictions.count, 2)
