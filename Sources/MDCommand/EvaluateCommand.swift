@@ -112,7 +112,8 @@ struct EvaluateCommand: Subcommand {
                                          order: model.configuration.maxDegree, learnedAtoms: model.learnedAtoms.rawValue,
                                          elements: model.configuration.elements.map(\.symbol),
                                          parameters: model.network.parameterShapes.reduce(0) { $0 + $1.1.count },
-                                         predictsVectors: model.configuration.predictsVectors, target: model.target.rawValue)
+                                         predictsVectors: model.configuration.predictsVectors,
+                                         sequenceSeparation: model.configuration.sequenceSeparation, target: model.target.rawValue)
         }
         let refinementManifest = isDataset ? try refinementDataset(dataPath) : nil
         let target: PredictionTarget = refinementManifest == nil ? .force : .refinement
@@ -170,7 +171,7 @@ struct EvaluateCommand: Subcommand {
 
         description.append("Models:\n\n" + infos.map {
             "- `\($0.label)`: \($0.file); learned atoms \($0.learnedAtoms); elements \($0.elements.joined(separator: ", ")); \($0.parameters) parameters"
-                + ($0.predictsVectors ? "" : "; predicts magnitudes only")
+                + ($0.predictsVectors ? "" : "; predicts magnitudes only") + ($0.sequenceSeparation ? "; radial functions see sequence separation" : "")
         }.joined(separator: "\n"))
         if target == .refinement {
             description.append("""

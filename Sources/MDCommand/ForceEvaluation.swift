@@ -22,6 +22,8 @@ struct ForceEvaluation {
         /// False for order 0, which predicts magnitudes only (placed along the reference direction), so
         /// only its magnitude error and Pearson r mean anything.
         var predictsVectors: Bool
+        /// Radial functions that also see each edge's separation along the chain (md's refinement option).
+        var sequenceSeparation: Bool
         /// "force" or "refinement".
         var target: String
     }

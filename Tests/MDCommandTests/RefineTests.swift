@@ -176,8 +176,9 @@ final class RefinementCommandTests: XCTestCase {
         XCTAssertEqual(model.parameters["block1.radial.w1"]!.shape[0], try LearnedModel.load(plain).parameters["block1.radial.w1"]!.shape[0] + 4)
         let refine = Run(["refine", Self.candidates[0], "--model", path, "--solution", Self.solution, "--out", "\(Self.directory)/seq.pdb", "--json"])
         XCTAssertEqual(refine.status, 0, refine.err)
-        let evaluate = Run(["evaluate", path, manifest, "--json", "--quiet"])
+        let evaluate = Run(["evaluate", path, manifest, "--quiet"])
         XCTAssertEqual(evaluate.status, 0, evaluate.err)
+        XCTAssertTrue(evaluate.out.contains("radial functions see sequence separation"), evaluate.out)
         let forces = Run(["train", Paths.root.appendingPathComponent("trajectories/dataset.json").path, "--out", "\(Self.directory)/f.safetensors",
                           "--sequence-separation", "--steps", "1"])
         XCTAssertEqual(forces.status, 2)
