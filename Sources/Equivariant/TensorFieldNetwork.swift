@@ -144,7 +144,8 @@ public struct TensorFieldNetwork: Sendable {
                           threads: Int = 1) {
         let c = configuration
         precondition(edges.maxDegree == c.maxDegree, "TensorFieldNetwork: edge features of order \(edges.maxDegree), network of order \(c.maxDegree)")
-        precondition(c.sequenceSeparation == (sequence != nil), "TensorFieldNetwork: sequence positions are needed exactly when the radial functions see sequence separation")
+        precondition(c.sequenceSeparation == (sequence != nil) && (sequence?.count ?? channels.count) == channels.count,
+                     "TensorFieldNetwork: sequence positions, one per atom, are needed exactly when the radial functions see sequence separation")
         edges.update(graph: graph, targets: targets, depth: c.depth, radial: c.radialBasis, pairChannels: c.pairRadial ? channels : nil,
                      elementCount: c.elements.count, sequence: sequence, threads: threads)
     }
