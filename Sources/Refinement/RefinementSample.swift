@@ -13,7 +13,8 @@ public struct RefinementSample: Sendable {
     public var candidatePositions: [SIMD3<Double>]
     public var solutionPositions: [SIMD3<Double>]
     public var vectors: [SIMD3<Double>]
-    /// The matched atoms' chains and residue numbers, for models whose radial functions see sequence separation.
+    /// The matched atoms' chains and residue numbers (insertion codes not told apart), for models
+    /// whose radial functions see sequence separation.
     public var sequence: SequencePositions
 
     /// Every matched atom must have a known element (from the PDB's element columns or its name).
