@@ -17,8 +17,10 @@ struct RefineCommand: Subcommand {
             OptionSpec("neighbors", value: "K", help: "Atoms in each local alignment, the atom itself included (default 50, the paper's; at least 3)."),
             OptionSpec("include-hydrogens", help: "Match and use hydrogens too (default: hydrogens are ignored in both files)."),
             OptionSpec("threads", value: "N", help: "Worker threads for the neighbour search (default 2)."),
-            OptionSpec("model", value: "MODEL", help: "Refine CANDIDATE with a trained refinement network (md train on a refinement dataset); needs --out."),
+            OptionSpec("model", value: "MODEL", help: "Refine CANDIDATE with a trained refinement network (md train on a refinement dataset); needs --out or --vectors."),
             OptionSpec("out", value: "REFINED.pdb", help: "With --model: the refined structure (CANDIDATE's first model with new coordinates)."),
+            OptionSpec("vectors", value: "OUT.json|OUT.csv",
+                       help: "With --model: write the model's vector for every atom of CANDIDATE as given (beside Algorithm 1's with --solution); format by extension."),
             OptionSpec("step", value: "F", help: "With --model: move each atom by −F·v per iteration, v the predicted vector (default 1)."),
             OptionSpec("iterations", value: "N", help: "With --model: predict and move N times (default 1)."),
             CommonOptions.json, CommonOptions.overwrite,
@@ -52,7 +54,11 @@ struct RefineCommand: Subcommand {
         structure. Hydrogens and unmatched atoms ride along with the nearest moved atom of their
         residue. REFINED.pdb is CANDIDATE's first model with new coordinates (ANISOU records dropped).
         With --solution, the all-atom RMSD to it (one optimal superposition) and the mean local |v| of
-        Algorithm 1 are reported before and after every iteration.
+        Algorithm 1 are reported before and after every iteration. --vectors writes what the model
+        predicts for CANDIDATE as given, atom by atom (chain, residue, residue_name, atom_name, element,
+        serial, x, y, z, px, py, pz, predicted_length; with --solution also Algorithm 1's vx, vy, vz,
+        target_length): the predicted field to draw over the structure or to score; --model with
+        --vectors alone refines nothing.
         Exit status: 0, 1 for a bad or unreadable file or no atoms in common, 2 for a wrong command line.
         """)
 
@@ -73,23 +79,7 @@ struct RefineCommand: Subcommand {
         guard threads >= 1 else { throw CommandLineError(command: command, "--threads must be at least 1") }
         let targets = arguments.string("targets")
         let overwrite = arguments.flag("overwrite")
-        var csv = false
-        if let targets {
-            switch URL(fileURLWithPath: targets).pathExtension.lowercased() {
-            case "json": csv = false
-            case "csv": csv = true
-            default: throw CommandLineError(command: command, "--targets writes .json or .csv; name the file OUT.json or OUT.csv (got '\(targets)')")
-            }
-            // Refused before any work: files that exist without --overwrite, or a missing folder.
-            if !overwrite && FileManager.default.fileExists(atPath: targets) {
-                throw FileAccessError(file: targets, "exists; pass --overwrite to replace it")
-            }
-            let folder = (targets as NSString).deletingLastPathComponent
-            var isFolder: ObjCBool = false
-            guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
-                throw FileAccessError(file: targets, "cannot be written: no folder \(folder)")
-            }
-        }
+        let csv = try targets.map { try perAtomFile($0, option: "targets", overwrite: overwrite) } ?? false
 
         let candidatePath = arguments.positionals[0]
         let match = try StructureMatch(candidatePath: candidatePath, solutionPath: solutionPath,
@@ -104,14 +94,32 @@ struct RefineCommand: Subcommand {
             try FileBytes.write(csv ? result.csv() : result.json(), to: targets, overwrite: overwrite)
         }
         if arguments.flag("json") {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            console.print(String(decoding: try encoder.encode(result.report(targets: targets)), as: UTF8.self))
+            try printJSON(result.report(targets: targets), console: console)
         } else {
             for line in RefinementTargets.statisticsLines(match.statistics, result.summary) { console.print(line) }
             console.print("neighbourhood: \(result.summary.neighborhoodSize) atoms (each atom and its nearest others); v = p_candidate - T(p_solution)")
             if let targets { console.print("wrote \(targets)") }
         }
+    }
+
+    /// Whether a per-atom output is CSV (else JSON), by its extension; refused before any work when
+    /// it exists without --overwrite or its folder is missing.
+    static func perAtomFile(_ path: String, option: String, overwrite: Bool) throws -> Bool {
+        let csv: Bool
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "json": csv = false
+        case "csv": csv = true
+        default: throw CommandLineError(command: spec.name, "--\(option) writes .json or .csv; name the file OUT.json or OUT.csv (got '\(path)')")
+        }
+        if !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw FileAccessError(file: path, "exists; pass --overwrite to replace it")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
+            throw FileAccessError(file: path, "cannot be written: no folder \(folder)")
+        }
+        return csv
     }
 }
 
@@ -121,7 +129,8 @@ extension RefineCommand {
         var candidate: String
         var model: String
         var solution: String?
-        var out: String
+        var out: String?
+        var vectors: String?
         var atoms: Int
         var step: Double
         var iterations: [Iteration]
@@ -135,9 +144,15 @@ extension RefineCommand {
 
     static func refine(with modelPath: String, _ arguments: ParsedArguments, console: Console) throws {
         let command = spec.name
-        guard let out = arguments.string("out") else { throw CommandLineError(command: command, "--model needs --out REFINED.pdb") }
+        let out = arguments.string("out"), vectors = arguments.string("vectors")
+        guard out != nil || vectors != nil else {
+            throw CommandLineError(command: command, "--model needs --out REFINED.pdb, --vectors OUT.json|OUT.csv or both")
+        }
         if let name = ["targets", "neighbors"].first(where: { arguments.string($0) != nil }) {
             throw CommandLineError(command: command, "--\(name) applies to writing targets, not to refinement with a model")
+        }
+        if out == nil, let name = ["step", "iterations"].first(where: { arguments.string($0) != nil }) {
+            throw CommandLineError(command: command, "--\(name) applies to refinement (--out REFINED.pdb); --vectors alone moves nothing")
         }
         let step = try arguments.value("step", as: Double.self) ?? 1
         let iterations = try arguments.value("iterations", as: Int.self) ?? 1
@@ -146,7 +161,8 @@ extension RefineCommand {
             throw CommandLineError(command: command, "--step must be positive, --iterations and --threads at least 1")
         }
         let overwrite = arguments.flag("overwrite")
-        if !overwrite && FileManager.default.fileExists(atPath: out) { throw FileAccessError(file: out, "exists; pass --overwrite to replace it") }
+        if let out, !overwrite && FileManager.default.fileExists(atPath: out) { throw FileAccessError(file: out, "exists; pass --overwrite to replace it") }
+        let vectorsCSV = try vectors.map { try perAtomFile($0, option: "vectors", overwrite: overwrite) } ?? false
         let model = try LearnedModel.load(modelPath)
         guard model.target == .refinement else {
             throw FileFormatError(file: modelPath, "predicts \(model.target.noun)s; md refine needs a refinement model (md train on a refinement dataset)")
@@ -170,8 +186,25 @@ extension RefineCommand {
                                 detail: RefinementTargets.matchLines(match.statistics).dropFirst().joined(separator: "; "))
         }
         let sample = try RefinementSample(target: "", match: match, threads: threads)
-        let refiner = StructureRefiner(model: model, step: step, iterations: iterations, threads: threads)
-        let path = try refiner.refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence, source: candidatePath).path
+        let refiner = StructureRefiner(model: model, step: step, iterations: out == nil ? 1 : iterations, threads: threads)
+        let (path, predictions) = try refiner.refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence,
+                                                     source: candidatePath)
+        if let vectors {
+            let field = RefinementPredictions(match: match, model: URL(fileURLWithPath: modelPath).lastPathComponent,
+                                              order: model.configuration.maxDegree, predicted: predictions[0],
+                                              targets: solutionPath == nil ? nil : sample.vectors)
+            try FileBytes.write(vectorsCSV ? field.csv() : field.json(), to: vectors, overwrite: overwrite)
+        }
+        guard let out else {
+            if arguments.flag("json") {
+                try printJSON(RefinementJSON(candidate: candidatePath, model: modelPath, solution: solutionPath, out: nil, vectors: vectors,
+                                             atoms: match.atoms.count, step: step, iterations: []), console: console)
+            } else {
+                console.print("predicted vectors of \(match.atoms.count) heavy atoms of \(candidatePath) with \(modelPath) (order \(model.configuration.maxDegree))")
+                console.print("wrote \(vectors!)")
+            }
+            return
+        }
 
         let records = candidate.models[0].atoms
         var moved: [Int: SIMD3<Double>] = [:]
@@ -192,10 +225,8 @@ extension RefineCommand {
             return Iteration(iteration: k, meanMove: meanMove(k), deviation: deviation)
         }
         if arguments.flag("json") {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            console.print(String(decoding: try encoder.encode(RefinementJSON(candidate: candidatePath, model: modelPath, solution: solutionPath, out: out,
-                                                                             atoms: match.atoms.count, step: step, iterations: report)), as: UTF8.self))
+            try printJSON(RefinementJSON(candidate: candidatePath, model: modelPath, solution: solutionPath, out: out, vectors: vectors,
+                                         atoms: match.atoms.count, step: step, iterations: report), console: console)
             return
         }
         console.print("refined \(match.atoms.count) heavy atoms of \(candidatePath) with \(modelPath) (order \(model.configuration.maxDegree)): "
@@ -206,6 +237,13 @@ extension RefineCommand {
             console.print(line)
         }
         console.print("wrote \(out)")
+        if let vectors { console.print("wrote \(vectors)") }
+    }
+
+    static func printJSON(_ value: some Encodable, console: Console) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        console.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 

@@ -19,7 +19,7 @@ final class RefineTests: XCTestCase {
         let run = Run(["refine", "--help"])
         XCTAssertEqual(run.status, 0)
         for text in ["md refine CANDIDATE", "Algorithm 1", "--solution", "--targets OUT.json|OUT.csv", "--neighbors K", "--overwrite",
-                     "--json", "hydrogens are ignored", "v_a    = p_candidate(a) − T_a(p_solution(a))", "--model", "--out REFINED.pdb", "--iterations N"] {
+                     "--json", "hydrogens are ignored", "v_a    = p_candidate(a) − T_a(p_solution(a))", "--model", "--out REFINED.pdb", "--iterations N", "--vectors OUT.json|OUT.csv"] {
             XCTAssertTrue(run.out.contains(text), "help lacks '\(text)'")
         }
         XCTAssertTrue(Run(["--help"]).out.contains("refine"))
@@ -103,7 +103,7 @@ final class RefineTests: XCTestCase {
         let model = Run(["refine", candidate, "--model", directory + "/m.safetensors", "--out", directory + "/r.pdb"])
         XCTAssertEqual(model.status, 1)
         XCTAssertTrue(model.err.contains("m.safetensors"), model.err)
-        XCTAssertEqual(Run(["refine", candidate, "--model", directory + "/m.safetensors"]).status, 2, "--model needs --out")
+        XCTAssertEqual(Run(["refine", candidate, "--model", directory + "/m.safetensors"]).status, 2, "--model needs --out or --vectors")
         XCTAssertEqual(Run(["refine", candidate, "--solution", solution, "--step", "0.5"]).status, 2, "--step needs --model")
     }
 }
@@ -241,6 +241,63 @@ final class RefinementCommandTests: XCTestCase {
         let summary = (try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as! [String: Any])["summary"] as! [String: Any]
         XCTAssertEqual(summary["globalRMSD"] as! Double, last, accuracy: 1e-3)
         XCTAssertEqual(Run(["refine", Self.candidates[0], "--model", model, "--out", out]).status, 1, "exists without --overwrite")
+    }
+
+    /// Numeric columns of a CSV md writes ('#' lines skipped), by header name.
+    private func columns(_ path: String) throws -> [String: [Double]] {
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        let header = rows[0].split(separator: ",").map(String.init)
+        var out: [String: [Double]] = [:]
+        for row in rows.dropFirst() {
+            for (name, field) in zip(header, row.split(separator: ",")) { if let x = Double(field) { out[name, default: []].append(x) } }
+        }
+        return out
+    }
+
+    /// The written field is the one the refinement moves by (checked through the refined PDB read
+    /// back by md refine --targets), and its target columns are md refine --targets' vectors.
+    func testVectorsAreTheFirstMoveBesideAlgorithmOne() throws {
+        let (_, model, run) = Self.trained
+        XCTAssertEqual(run.status, 0, run.err)
+        let d = Self.directory, candidate = Self.candidates[0], solution = Self.solution
+        let refine = Run(["refine", candidate, "--model", model, "--solution", solution, "--out", "\(d)/moved.pdb",
+                          "--vectors", "\(d)/field.csv", "--overwrite"])
+        XCTAssertEqual(refine.status, 0, refine.err)
+        XCTAssertTrue(refine.out.contains("wrote \(d)/field.csv"), refine.out)
+        for (input, out) in [(candidate, "given.csv"), ("\(d)/moved.pdb", "moved.csv")] {
+            XCTAssertEqual(Run(["refine", input, "--solution", solution, "--targets", "\(d)/\(out)", "--overwrite"]).status, 0)
+        }
+        let field = try columns("\(d)/field.csv"), given = try columns("\(d)/given.csv"), moved = try columns("\(d)/moved.csv")
+        XCTAssertEqual(field["px"]?.count, 346)
+        for axis in ["x", "y", "z"] {
+            let p = field["p" + axis]!, v = field["v" + axis]!
+            XCTAssertEqual(field[axis]!, given[axis]!)
+            for i in p.indices {
+                XCTAssertEqual(v[i], given["v" + axis]![i], accuracy: 1e-6)
+                // Moved by one whole predicted vector, written to PDB's 0.001 Å.
+                XCTAssertEqual(moved[axis]![i], given[axis]![i] - p[i], accuracy: 6e-4)
+            }
+        }
+        let lengths = field["predicted_length"]!
+        XCTAssertEqual(lengths[7], (0..<3).map { field[["px", "py", "pz"][$0]]![7] }.reduce(0) { $0 + $1 * $1 }.squareRoot(), accuracy: 2e-6)
+        XCTAssertGreaterThan(lengths.max()!, 0)
+
+        // JSON, without --out: the same prediction, and nothing refined.
+        let json = Run(["refine", candidate, "--model", model, "--solution", solution, "--vectors", "\(d)/field.json", "--json", "--overwrite"])
+        XCTAssertEqual(json.status, 0, json.err)
+        let file = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(d)/field.json"))) as! [String: Any]
+        XCTAssertEqual((file["report"] as! [String: Any])["format"] as? String, "md-refinement-predictions 1")
+        let atoms = file["atoms"] as! [[String: Any]]
+        XCTAssertEqual(atoms.count, 346)
+        XCTAssertEqual((atoms[5]["predicted"] as! [Double])[1], field["py"]![5], accuracy: 1e-6)
+        XCTAssertEqual((atoms[5]["target"] as! [Double])[2], field["vz"]![5], accuracy: 1e-6)
+
+        let again = Run(["refine", candidate, "--model", model, "--vectors", "\(d)/field.csv"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.err.contains("field.csv: exists; pass --overwrite"), again.err)
+        XCTAssertEqual(Run(["refine", candidate, "--model", model, "--vectors", "\(d)/field.txt"]).status, 2)
+        XCTAssertEqual(Run(["refine", candidate, "--model", model, "--vectors", "\(d)/f.csv", "--iterations", "2"]).status, 2,
+                       "--iterations needs --out")
     }
 
     func testModelsOfTheOtherTaskAreRefused() throws {
