@@ -167,8 +167,9 @@ extension RefineCommand {
         guard model.target == .refinement else {
             throw FileFormatError(file: modelPath, "predicts \(model.target.noun)s; md refine needs a refinement model (md train on a refinement dataset)")
         }
-        guard model.configuration.predictsVectors else {
-            throw FileFormatError(file: modelPath, "is an order-0 model: it predicts vector lengths only, with no direction to move atoms in")
+        let vectorModel = model.configuration.predictsVectors
+        guard vectorModel || out == nil else {
+            throw FileFormatError(file: modelPath, "is an order-0 model: it predicts vector lengths only, with no direction to move atoms in (--vectors alone writes them)")
         }
 
         let candidatePath = arguments.positionals[0]
@@ -186,21 +187,28 @@ extension RefineCommand {
                                 detail: RefinementTargets.matchLines(match.statistics).dropFirst().joined(separator: "; "))
         }
         let sample = try RefinementSample(target: "", match: match, threads: threads)
-        let refiner = StructureRefiner(model: model, step: step, iterations: out == nil ? 1 : iterations, threads: threads)
-        let (path, predictions) = try refiner.refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence,
-                                                     source: candidatePath)
+        let refined = try vectorModel
+            ? StructureRefiner(model: model, step: step, iterations: out == nil ? 1 : iterations, threads: threads)
+                .refine(sample.candidatePositions, elements: sample.elements, sequence: sample.sequence, source: candidatePath)
+            : nil
         if let vectors {
+            var predicted = refined?.predictions[0] ?? []
+            if !vectorModel {
+                // An order-0 model's lengths, as md evaluate scores them.
+                let flat = model.predictedForces(try sample.example(model: model), threads: threads)
+                predicted = stride(from: 0, to: flat.count, by: 3).map { SIMD3(flat[$0], flat[$0 + 1], flat[$0 + 2]) }.map { ($0 * $0).sum().squareRoot() }
+            }
             let field = RefinementPredictions(match: match, model: URL(fileURLWithPath: modelPath).lastPathComponent,
-                                              order: model.configuration.maxDegree, predicted: predictions[0],
+                                              order: model.configuration.maxDegree, predicted: predicted,
                                               targets: solutionPath == nil ? nil : sample.vectors)
             try FileBytes.write(vectorsCSV ? field.csv() : field.json(), to: vectors, overwrite: overwrite)
         }
-        guard let out else {
+        guard let out, let path = refined?.path else {
             if arguments.flag("json") {
                 try printJSON(RefinementJSON(candidate: candidatePath, model: modelPath, solution: solutionPath, out: nil, vectors: vectors,
                                              atoms: match.atoms.count, step: step, iterations: []), console: console)
             } else {
-                console.print("predicted vectors of \(match.atoms.count) heavy atoms of \(candidatePath) with \(modelPath) (order \(model.configuration.maxDegree))")
+                console.print("predicted \(vectorModel ? "vectors" : "vector lengths") of \(match.atoms.count) heavy atoms of \(candidatePath) with \(modelPath) (order \(model.configuration.maxDegree))")
                 console.print("wrote \(vectors!)")
             }
             return

@@ -300,6 +300,34 @@ final class RefinementCommandTests: XCTestCase {
                        "--iterations needs --out")
     }
 
+    /// An order-0 model writes lengths only, the ones md evaluate scores: the files' mean
+    /// | |p| − |t| | over both candidates is evaluate's magnitude error.
+    func testOrderZeroVectorsAreTheLengthsEvaluateScores() throws {
+        let (manifest, _, run) = Self.trained
+        XCTAssertEqual(run.status, 0, run.err)
+        let d = Self.directory, model = "\(d)/order0.safetensors"
+        let train = Run(["train", manifest, "--out", model, "--order", "0", "--steps", "2", "--validation-interval", "2", "--quiet", "--overwrite"])
+        XCTAssertEqual(train.status, 0, train.err)
+        var errors: [Double] = []
+        for (k, candidate) in Self.candidates.enumerated() {
+            let out = "\(d)/lengths\(k).csv"
+            let refine = Run(["refine", candidate, "--model", model, "--solution", Self.solution, "--vectors", out, "--overwrite"])
+            XCTAssertEqual(refine.status, 0, refine.err)
+            let field = try columns(out)
+            XCTAssertNil(field["px"])
+            errors += zip(field["predicted_length"]!, field["target_length"]!).map { abs($0 - $1) }
+        }
+        let evaluation = Run(["evaluate", model, manifest, "--json", "--quiet", "--refine-iterations", "1"])
+        XCTAssertEqual(evaluation.status, 0, evaluation.err)
+        let json = try JSONSerialization.jsonObject(with: Data(evaluation.out.utf8)) as! [String: Any]
+        let row = (((json["groups"] as! [[String: Any]])[0]["all"] as! [String: Any])["rows"] as! [[String: Any]])[0]
+        XCTAssertEqual(errors.count, try reference().map(\.matched).reduce(0, +))
+        XCTAssertEqual(errors.reduce(0, +) / Double(errors.count), (row["magnitude"] as! [String: Any])["angstrom"] as! Double, accuracy: 1e-5)
+        let refine = Run(["refine", Self.candidates[0], "--model", model, "--out", "\(d)/order0.pdb"])
+        XCTAssertEqual(refine.status, 1)
+        XCTAssertTrue(refine.err.contains("is an order-0 model"), refine.err)
+    }
+
     func testModelsOfTheOtherTaskAreRefused() throws {
         let (manifest, model, run) = Self.trained
         XCTAssertEqual(run.status, 0, run.err)
