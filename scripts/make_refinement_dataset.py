@@ -11,19 +11,26 @@ paper used 13/4/4 of its 21 FARFAR2-Puzzles targets). Same-family targets share 
 bound/free: validation; rp19/rp20: test). Byte-identical candidate files within a target are kept
 once (RNA-Puzzles holds some under several names).
 
-Usage: scripts/make_refinement_dataset.py [--source ../shared/data/rna-puzzles] OUT
+--last-training N moves the first puzzles after rp12 up to rpN into training (rp17: no validation
+targets left, so `md train` trains for its --steps and writes the last parameters); the test targets
+stay rp18-rp24. md's models are selected on the default split; this measures what more training
+targets give.
+
+Usage: scripts/make_refinement_dataset.py [--source ../shared/data/rna-puzzles] [--last-training 12] OUT
 Python standard library only.
 """
 import argparse, csv, gzip, hashlib, json, os, re, sys
 
-def split_of(puzzle):
+def split_of(puzzle, last_training):
     number = int(re.match(r"rp(\d+)", puzzle).group(1))
-    return "train" if number <= 12 else "validation" if number <= 17 else "test"
+    return "train" if number <= last_training else "validation" if number <= 17 else "test"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out")
     parser.add_argument("--source", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "rna-puzzles"))
+    parser.add_argument("--last-training", type=int, default=12, choices=range(12, 18), metavar="N",
+                        help="last training puzzle number, 12 to 17 (default 12)")
     args = parser.parse_args()
     index = os.path.join(args.source, "index.csv")
     if not os.path.exists(index):
@@ -35,7 +42,7 @@ def main():
         puzzle, relative = row["puzzle"], row["file"]
         data = gzip.open(os.path.join(args.source, puzzle, relative), "rb").read()
         name = relative[:-3] if relative.endswith(".gz") else relative
-        target = targets.setdefault(puzzle, {"id": puzzle, "split": split_of(puzzle), "solution": None, "candidates": []})
+        target = targets.setdefault(puzzle, {"id": puzzle, "split": split_of(puzzle, args.last_training), "solution": None, "candidates": []})
         if row["role"] == "candidate":
             digest = hashlib.sha256(data).hexdigest()
             if digest in seen.setdefault(puzzle, set()):
@@ -51,7 +58,8 @@ def main():
         else:
             target["candidates"].append(path)
     manifest = {"format": "md-refinement-dataset 1",
-                "source": f"RNA-Puzzles standardized submissions ({os.path.abspath(args.source)}); split by puzzle number: train rp01-12, validation rp13-17, test rp18-24",
+                "source": f"RNA-Puzzles standardized submissions ({os.path.abspath(args.source)}); split by puzzle number: train rp01-{args.last_training}"
+                          + ("" if args.last_training == 17 else f", validation rp{args.last_training + 1}-17") + ", test rp18-24",
                 "targets": sorted(targets.values(), key=lambda t: t["id"])}
     with open(os.path.join(args.out, "dataset.json"), "w") as f:
         json.dump(manifest, f, indent=1)
