@@ -84,10 +84,16 @@ public final class Trainer {
         step += 1
     }
 
-    /// One optimiser step on the next example; returns its loss (before the update).
+    /// One optimiser step on the next example; returns its loss (before the update). A loss or
+    /// gradient that is not finite is never applied: the parameters stay those of the step before.
     @discardableResult
-    public func trainStep() -> Double {
-        let (loss, g) = gradients(training[exampleIndex(atStep: step)])
+    public func trainStep() throws -> Double {
+        let example = training[exampleIndex(atStep: step)]
+        let (loss, g) = gradients(example)
+        let norm = globalNorm(g)
+        guard loss.isFinite, norm.isFinite else {
+            throw TrainingDiverged(step: step + 1, source: example.source, loss: loss, gradientNorm: norm)
+        }
         apply(g)
         return loss
     }
@@ -138,5 +144,17 @@ public final class Trainer {
             target += example.targetVectors
         }
         return ValidationResult(loss: atoms > 0 ? lossSum / Double(atoms) : .nan, metrics: ForceMetrics(predicted: predicted, target: target))
+    }
+}
+
+/// A training step whose loss or gradient is not finite, with the example it came from.
+public struct TrainingDiverged: Error, CustomStringConvertible {
+    public var step: Int
+    public var source: String
+    public var loss: Double
+    public var gradientNorm: Double
+    public var description: String {
+        "training diverged at step \(step) on \(source) (loss \(loss), gradient norm \(gradientNorm)); "
+            + "the step was not applied; lower --lr or check that example"
     }
 }

@@ -83,7 +83,9 @@ extension LearnedModel {
     /// loss alone is least when magnitudes shrink where the direction is uncertain.
     public func loss(prediction: Variable<Float>, target: Variable<Float>) -> Variable<Float> {
         let delta = Float(huberDelta)
-        guard configuration.predictsVectors else { return (prediction - target).squared().apply(.sqrt).huber(delta: delta).mean() }
+        // Huber is even, so this is the Huber of |p − t| without the square root, whose infinite
+        // slope at an exact hit (p == t in Float, about once in 10⁷ atoms) made the gradient NaN.
+        guard configuration.predictsVectors else { return (prediction - target).huber(delta: delta).mean() }
         let vectorLoss = (prediction - target).norm(epsilon: 1e-12).huber(delta: delta).mean()
         guard magnitudeLossWeight > 0 else { return vectorLoss }
         let magnitudeError = prediction.norm(epsilon: 1e-12) - target.norm()

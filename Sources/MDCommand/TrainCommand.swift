@@ -185,8 +185,7 @@ struct TrainCommand: Subcommand {
             try best.write(to: out)
         }
         while !trainer.isFinished && !StopRequest.isRequested {
-            let loss = trainer.trainStep()
-            guard loss.isFinite else { throw TrainingError(step: trainer.step, loss: loss) }
+            let loss = try trainer.trainStep()
             recent.append(loss)
             if recent.count > 50 { recent.removeFirst() }
             if trainer.step % options.validationInterval == 0 || trainer.isFinished { try validateAndSave() }
@@ -214,12 +213,6 @@ struct TrainingInterrupted: Error, CustomStringConvertible {
     var step: Int
     var checkpoint: String, model: String
     var description: String { "interrupted at step \(step); \(model) holds the best model so far and \(checkpoint) the state to --resume from" }
-}
-
-struct TrainingError: Error, CustomStringConvertible {
-    var step: Int
-    var loss: Double
-    var description: String { "training diverged at step \(step) (loss \(loss)); lower --lr or check the data" }
 }
 
 extension Array where Element == Double {

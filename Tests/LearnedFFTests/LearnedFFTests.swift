@@ -77,7 +77,7 @@ final class LearnedFFTests: XCTestCase {
         let trainer = Trainer(model: model, training: train, validation: held, options: options)
         let before = Trainer.evaluate(model, on: held)
         while !trainer.isFinished {
-            trainer.trainStep()
+            try trainer.trainStep()
             if trainer.step % options.validationInterval == 0 { trainer.validate() }
         }
         let after = Trainer.evaluate(trainer.best, on: held)
@@ -92,24 +92,24 @@ final class LearnedFFTests: XCTestCase {
         let train = try examples(frames(4, seed: 5), model), held = try examples(frames(1, seed: 6), model)
         var options = TrainingOptions()
         options.steps = 8; options.validationInterval = 2; options.warmupSteps = 3
-        func run(_ t: Trainer, until step: Int) {
-            while t.step < step { t.trainStep(); if t.step % options.validationInterval == 0 { t.validate() } }
+        func run(_ t: Trainer, until step: Int) throws {
+            while t.step < step { try t.trainStep(); if t.step % options.validationInterval == 0 { t.validate() } }
         }
         let straight = Trainer(model: model, training: train, validation: held, options: options)
         // A checkpoint before any validation (best loss still +∞) round-trips too.
         let early = FileManager.default.temporaryDirectory.appendingPathComponent("md-ckpt-\(UUID().uuidString)").path
         try straight.writeCheckpoint(to: early)
         try Trainer(model: model, training: train, validation: held, options: options).restoreCheckpoint(from: early)
-        run(straight, until: 8)
+        try run(straight, until: 8)
 
         let first = Trainer(model: model, training: train, validation: held, options: options)
-        run(first, until: 5)
+        try run(first, until: 5)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("md-ckpt-\(UUID().uuidString)").path
         try first.writeCheckpoint(to: path)
         let resumed = Trainer(model: model, training: train, validation: held, options: options)
         try resumed.restoreCheckpoint(from: path)
         XCTAssertEqual(resumed.step, 5)
-        run(resumed, until: 8)
+        try run(resumed, until: 8)
         for name in model.parameters.names {
             XCTAssertEqual(resumed.model.parameters[name], straight.model.parameters[name], "\(name) differs after resume")
             XCTAssertEqual(resumed.best.parameters[name], straight.best.parameters[name])
