@@ -19,6 +19,7 @@ Needs NumPy. About 3 minutes per model for the RNA-Puzzles test split on 2 cores
 import argparse, csv, json, os, subprocess, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
+import refinement_manifest
 
 def field(md, model, candidate, solution, out):
     subprocess.run([md, "refine", candidate, "--model", model, "--solution", solution, "--vectors", out, "--threads", "1"],
@@ -59,19 +60,15 @@ def main():
     parser.add_argument("data")
     parser.add_argument("models", nargs="+")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--md", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "md"))
+    parser.add_argument("--md", default=refinement_manifest.DEFAULT_MD)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="also write the figures as JSON")
     args = parser.parse_args()
-    manifest = args.data if args.data.endswith(".json") else os.path.join(args.data, "dataset.json")
-    root = os.path.dirname(manifest)
-    dataset = json.load(open(manifest))
-    if dataset.get("format") != "md-refinement-dataset 1":
-        sys.exit(f"{manifest}: not a refinement dataset (format \"md-refinement-dataset 1\")")
+    root, dataset = refinement_manifest.load(args.data)
     pairs = [(os.path.join(root, c), os.path.join(root, t["solution"])) for t in dataset["targets"] if t["split"] == args.split
              for c in t["candidates"]]
     if not pairs:
-        sys.exit(f"{manifest}: no candidates in split {args.split}")
+        sys.exit(f"{args.data}: no candidates in split {args.split}")
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.threads) as pool:
         jobs = [[pool.submit(field, args.md, m, c, s, os.path.join(scratch, f"{i}-{k}.csv")) for k, (c, s) in enumerate(pairs)]
                 for i, m in enumerate(args.models)]

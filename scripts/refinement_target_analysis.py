@@ -12,9 +12,10 @@ For every candidate of a refinement dataset (format "md-refinement-dataset 1"), 
 Usage: scripts/refinement_target_analysis.py REFINE_DATA [--md .build/release/md] [--threads 2]
 Needs NumPy and SciPy (e.g. /work/venv/bin/python). About a minute for RNA-Puzzles on 2 cores.
 """
-import argparse, csv, json, os, subprocess, sys, tempfile
+import argparse, csv, os, subprocess, tempfile
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
+import refinement_manifest
 from scipy.spatial import cKDTree
 
 def targets(md, candidate, solution, out):
@@ -33,14 +34,10 @@ def targets(md, candidate, solution, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data")
-    parser.add_argument("--md", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "md"))
+    parser.add_argument("--md", default=refinement_manifest.DEFAULT_MD)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    manifest = args.data if args.data.endswith(".json") else os.path.join(args.data, "dataset.json")
-    root = os.path.dirname(manifest)
-    dataset = json.load(open(manifest))
-    if dataset.get("format") != "md-refinement-dataset 1":
-        sys.exit(f"{manifest}: not a refinement dataset (format \"md-refinement-dataset 1\")")
+    root, dataset = refinement_manifest.load(args.data)
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.threads) as pool:
         jobs = []
         for target in dataset["targets"]:
