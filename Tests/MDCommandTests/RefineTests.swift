@@ -292,6 +292,13 @@ final class RefinementCommandTests: XCTestCase {
         XCTAssertEqual((atoms[5]["predicted"] as! [Double])[1], field["py"]![5], accuracy: 1e-6)
         XCTAssertEqual((atoms[5]["target"] as! [Double])[2], field["vz"]![5], accuracy: 1e-6)
 
+        // Without a solution: every heavy atom of the candidate, and no target columns.
+        let alone = Run(["refine", candidate, "--model", model, "--vectors", "\(d)/alone.csv", "--overwrite"])
+        XCTAssertEqual(alone.status, 0, alone.err)
+        let own = try columns("\(d)/alone.csv")
+        XCTAssertEqual(own["px"]?.count, 434)
+        XCTAssertNil(own["vx"])
+
         let again = Run(["refine", candidate, "--model", model, "--vectors", "\(d)/field.csv"])
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.err.contains("field.csv: exists; pass --overwrite"), again.err)
