@@ -79,9 +79,10 @@ def main():
     names = [os.path.basename(m) for m in args.models]
     rows = {name: figures(target, p, candidate) for name, p in zip(names, predictions)}
     vectors = [p for p in predictions if p.ndim == 2]
-    if len(vectors) > 1 or (vectors and len(predictions) > 1):
+    if vectors and len(predictions) > 1:
         mean = np.mean(vectors, 0)
-        rows["mean of the vector models"] = figures(target, mean, candidate)
+        if len(vectors) > 1:
+            rows["mean of the vector models"] = figures(target, mean, candidate)
         lengths = np.mean([np.linalg.norm(p, axis=1) if p.ndim == 2 else np.abs(p) for p in predictions], 0)
         direction = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
         rows["their directions, every model's mean length"] = figures(target, direction * lengths[:, None], candidate)
