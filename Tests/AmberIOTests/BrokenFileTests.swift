@@ -141,7 +141,7 @@ final class BrokenFileTests: XCTestCase {
     }
 
     func testEveryBrokenFileGivesALocatedMessage() throws {
-        let directory = Fixtures.scratchDirectory()
+        let directory = Fixtures.scratchDirectory(for: self)
         for c in Self.cases {
             let path = directory + "/" + c.name
             XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(try c.bytes())))

@@ -32,7 +32,7 @@ final class FuzzTests: XCTestCase {
 
     private func fuzz(_ fixture: String, region: Int? = nil, seed: UInt64, read: (String) throws -> Void) throws {
         let original = try FileBytes.read(Fixtures.path(fixture))
-        let directory = Fixtures.scratchDirectory()
+        let directory = Fixtures.scratchDirectory(for: self)
         var rng = SplitMix64(seed: seed)
         var failures = 0
         for i in 0..<Self.iterations {
@@ -76,7 +76,7 @@ final class FuzzTests: XCTestCase {
     func testPDBMutants() throws {
         let prmtop = try Prmtop(contentsOf: Fixtures.path("ala2-vacuum.prmtop"))
         let (frame, _) = try Rst7.read(Fixtures.path("ala2-vacuum.rst7"))
-        let path = Fixtures.scratchDirectory() + "/ala2.pdb"
+        let path = Fixtures.scratchDirectory(for: self) + "/ala2.pdb"
         try PDB.write(frame, topology: prmtop.topology, to: path)
         let original = try FileBytes.read(path)
         var rng = SplitMix64(seed: 4)

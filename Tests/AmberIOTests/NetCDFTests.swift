@@ -70,7 +70,7 @@ final class NetCDFTests: XCTestCase {
     }
 
     func testTrajectoryRoundTripAndAppend() throws {
-        let path = Fixtures.scratchDirectory() + "/t.nc"
+        let path = Fixtures.scratchDirectory(for: self) + "/t.nc"
         let contents = AmberNetCDF.Contents(velocities: true, forces: true, box: true)
         let frames = (1...3).map { sampleFrame(atoms: 7, seed: UInt64($0)) }
         let writer = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: 7, contents: contents)
@@ -97,7 +97,7 @@ final class NetCDFTests: XCTestCase {
     }
 
     func testAppendRejectsMismatchedLayout() throws {
-        let path = Fixtures.scratchDirectory() + "/t.nc"
+        let path = Fixtures.scratchDirectory(for: self) + "/t.nc"
         let writer = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: 4, contents: .init(box: true))
         try writer.append(Frame(positions: Array(repeating: 1, count: 12), box: Box(a: 10, b: 10, c: 10)))
         writer.close()
@@ -109,7 +109,7 @@ final class NetCDFTests: XCTestCase {
     }
 
     func testWriterNeverOverwritesWithoutPermission() throws {
-        let path = Fixtures.scratchDirectory() + "/t.nc"
+        let path = Fixtures.scratchDirectory(for: self) + "/t.nc"
         let first = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: 2, contents: .init())
         try first.append(Frame(positions: [0, 0, 0, 1, 1, 1]))
         first.close()
@@ -123,7 +123,7 @@ final class NetCDFTests: XCTestCase {
     /// What a killed writer leaves on disk is the file as of its last sync: copy the bytes while the
     /// writer is still open (no close, no final flush) and read the copy.
     func testKilledWriterLeavesReadableTrajectory() throws {
-        let directory = Fixtures.scratchDirectory()
+        let directory = Fixtures.scratchDirectory(for: self)
         let path = directory + "/live.nc"
         let writer = try AmberNetCDFTrajectoryWriter(creating: path, atomCount: 5, contents: .init(velocities: true, box: true))
         let frames = (1...4).map { seed -> Frame in
@@ -141,7 +141,7 @@ final class NetCDFTests: XCTestCase {
     }
 
     func testRestartRoundTripIsExactInDouble() throws {
-        let path = Fixtures.scratchDirectory() + "/r.ncrst"
+        let path = Fixtures.scratchDirectory(for: self) + "/r.ncrst"
         var frame = sampleFrame(atoms: 9, seed: 42, box: Box(a: 31.0598, b: 31.0598, c: 31.0598, alpha: 109.4712190, beta: 109.4712190, gamma: 109.4712190))
         frame.forces = nil
         try AmberNetCDFRestart.write(frame, to: path)

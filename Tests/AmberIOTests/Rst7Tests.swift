@@ -28,7 +28,7 @@ final class Rst7Tests: XCTestCase {
         let velocities = (0..<15).map { Double($0 % 7) * 2.0455 - 3 * 20.455 }
         let box = Box(a: 31.0598, b: 31.0598, c: 31.0598, alpha: 109.4712190, beta: 109.4712190, gamma: 109.4712190)
         let frame = Frame(positions: positions, velocities: velocities, box: box, time: 12.5)
-        let path = Fixtures.scratchDirectory() + "/r.rst7"
+        let path = Fixtures.scratchDirectory(for: self) + "/r.rst7"
         try Rst7.write(frame, to: path, title: "round trip")
         let (read, title) = try Rst7.read(path)
         XCTAssertEqual(title, "round trip")

@@ -44,6 +44,7 @@ final class LearnedFFTests: XCTestCase {
                                  provenance: ["note": "test"])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("md-learned-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/model.safetensors"
         try model.write(to: path)
         let back = try LearnedModel.load(path)
@@ -98,6 +99,7 @@ final class LearnedFFTests: XCTestCase {
         let straight = Trainer(model: model, training: train, validation: held, options: options)
         // A checkpoint before any validation (best loss still +∞) round-trips too.
         let early = FileManager.default.temporaryDirectory.appendingPathComponent("md-ckpt-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: early) }
         try straight.writeCheckpoint(to: early)
         try Trainer(model: model, training: train, validation: held, options: options).restoreCheckpoint(from: early)
         try run(straight, until: 8)
@@ -105,6 +107,7 @@ final class LearnedFFTests: XCTestCase {
         let first = Trainer(model: model, training: train, validation: held, options: options)
         try run(first, until: 5)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("md-ckpt-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         try first.writeCheckpoint(to: path)
         let resumed = Trainer(model: model, training: train, validation: held, options: options)
         try resumed.restoreCheckpoint(from: path)

@@ -121,6 +121,7 @@ final class CommandTests: XCTestCase {
     func testConvertWritesEachFormatAndRefusesToOverwrite() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("md-convert-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
         let source = Paths.fixture("ala2-water.openmm.nc")
         for (input, out) in [(source, "t.nc"), (source + ":2", "r.ncrst"), (source, "r.rst7"), (source + ":-1", "f.pdb")] {
             let run = Run(["convert", input, "--out", "\(directory)/\(out)", "--prmtop", Paths.fixture("ala2-water.prmtop")])

@@ -9,6 +9,7 @@ final class SimulateTests: XCTestCase {
     private func scratch() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("md-simulate-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
     }
 

@@ -42,7 +42,7 @@ final class SafeTensorsTests: XCTestCase {
 
     func testRoundTripThroughAFile() throws {
         let model = Self.mdWrittenModel
-        let path = Fixtures.scratchDirectory() + "/model.safetensors"
+        let path = Fixtures.scratchDirectory(for: self) + "/model.safetensors"
         try model.write(to: path)
         let back = try ModelFile.read(path)
         XCTAssertEqual(back.hyperParameters, model.hyperParameters)
@@ -131,7 +131,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try file.tensor("a", as: Double.self)) { XCTAssertEqual("\($0)", "good: tensor 'a': dtype is F32, expected F64") }
         XCTAssertThrowsError(try file.tensor("c", as: Float.self)) { XCTAssertEqual("\($0)", "good: tensor 'c': no such tensor (file has b, a)") }
 
-        let dir = Fixtures.scratchDirectory()
+        let dir = Fixtures.scratchDirectory(for: self)
         try SafeTensors.write([("w", .float(Tensor(zeros: Shape(1))))], to: dir + "/plain.safetensors")
         XCTAssertThrowsError(try ModelFile.read(dir + "/plain.safetensors")) {
             XCTAssertEqual("\($0)", "\(dir)/plain.safetensors: no \"md.format\" metadata: not an md model file")
